@@ -1,0 +1,1 @@
+"""The drill lifecycle: phases, the runner, the clock and the results."""

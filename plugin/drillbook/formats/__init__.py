@@ -1,0 +1,1 @@
+"""The YAML formats drillbook reads, as typed models with their source positions."""

@@ -1,0 +1,127 @@
+"""The drill format: a chaos experiment built on one runbook."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, model_validator
+
+from drillbook.formats.common import (
+    VAR_NAME_PATTERN,
+    Check,
+    Duration,
+    Identifier,
+    SnakeModel,
+)
+
+TOXIC_TYPES = (
+    "latency", "bandwidth", "slow_close", "timeout", "reset_peer", "slicer", "limit_data", "noop",
+)
+
+
+class ToxicFault(SnakeModel):
+    """A toxiproxy toxic on one proxy of the system under test."""
+
+    kind: Literal["toxic"] = "toxic"
+    proxy: Annotated[str, Field(min_length=1)]
+    type: Literal[
+        "latency", "bandwidth", "slow_close", "timeout", "reset_peer", "slicer", "limit_data",
+        "noop",
+    ]
+    name: str | None = None
+    stream: Literal["upstream", "downstream"] = "downstream"
+    toxicity: Annotated[float, Field(ge=0, le=1)] = 1.0
+    attributes: dict[str, int | float] = Field(default_factory=dict)
+
+
+class ProxyDownFault(SnakeModel):
+    """A proxy disabled: new connections refused, open ones closed."""
+
+    kind: Literal["proxy_down"]
+    proxy: Annotated[str, Field(min_length=1)]
+
+
+class HttpFault(SnakeModel):
+    """HTTP errors or delay answered by a dependency instead of its normal responses."""
+
+    kind: Literal["http"]
+    target: Annotated[str, Field(min_length=1)]
+    status: Annotated[int, Field(ge=100, le=599)] = 503
+    body: Any = None
+    delay: Duration = 0.0
+    fraction: Annotated[float, Field(ge=0, le=1)] = 1.0
+    count: Annotated[int, Field(ge=1)] | None = None
+    path: str | None = None
+
+
+Fault = Annotated[ToxicFault | ProxyDownFault | HttpFault, Field(discriminator="kind")]
+
+
+class DetectionExpectation(SnakeModel):
+    """Which detection rule must fire once the fault is in, and how soon."""
+
+    rule: Annotated[str, Field(min_length=1)]
+    within: Duration = 60.0
+
+
+class PagingExpectation(SnakeModel):
+    """Who must be paged, and how soon after detection."""
+
+    target: Annotated[str, Field(min_length=1)]
+    within: Duration = 60.0
+
+
+class DrillExpectations(SnakeModel):
+    detection: DetectionExpectation | None = None
+    paging: list[PagingExpectation] = Field(default_factory=list)
+
+
+class Respond(SnakeModel):
+    """How the runbook's steps are carried out during the drill."""
+
+    mode: Literal["auto", "manual", "skip"] = "auto"
+    steps: Literal["all", "read-only"] | list[Annotated[int, Field(ge=1)]] = "all"
+    timeout: Duration = 600.0
+
+
+class Verify(SnakeModel):
+    """Which checks prove the remediation worked, and whether faults stay in meanwhile."""
+
+    runbook: bool = True
+    checks: list[Check] = Field(default_factory=list)
+    during_fault: bool = True
+
+
+class Drill(SnakeModel):
+    """A drill: steady state, inject, detect, respond, verify, recover."""
+
+    id: Identifier
+    title: Annotated[str, Field(min_length=1)]
+    description: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    runbook: Annotated[str, Field(min_length=1)]
+    environment: str | None = None
+    vars: dict[Annotated[str, Field(pattern=VAR_NAME_PATTERN)], str] = Field(
+        default_factory=dict
+    )
+    steady_state: list[Check] = Field(default_factory=list)
+    inject: list[Fault] = Field(default_factory=list)
+    expect: DrillExpectations = Field(default_factory=DrillExpectations)
+    respond: Respond = Field(default_factory=Respond)
+    verify: Verify = Field(default_factory=Verify)
+    recover: list[Check] = Field(default_factory=list)
+    timeout: Duration = 900.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_fault_kind(cls, data: Any) -> Any:
+        """A fault with a ``type`` and no ``kind`` is a toxic, as in toxiproxy."""
+        if isinstance(data, dict) and isinstance(data.get("inject"), list):
+            faults = [
+                {**fault, "kind": "toxic"}
+                if isinstance(fault, dict) and "kind" not in fault and "type" in fault
+                else fault
+                for fault in data["inject"]
+            ]
+            data = {**data, "inject": faults}
+        return data

@@ -1,0 +1,1 @@
+"""drillbook's pytest plugin: collects runbooks and drills as items. Hooks only."""

@@ -1,0 +1,1 @@
+"""Running what runbooks ask for: shell commands, HTTP requests, expectations, rollbacks."""
