@@ -1,0 +1,326 @@
+"""The drill lifecycle: steady state, inject, detect, respond, verify, recover.
+
+Each phase is recorded with its start, end and outcome. Whatever happens, the faults are
+lifted and the system under test is stopped in ``finally`` blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from drillbook.drill.clock import Clock, RealClock
+from drillbook.drill.plan import DrillPlan
+from drillbook.drill.result import DrillOutcome, DrillResult, Failure, PhaseResult, TimelineEvent
+from drillbook.drill.variables import resolve_variables
+from drillbook.errors import DrillbookError
+from drillbook.faults.injector import FaultInjector
+from drillbook.formats.common import Check
+from drillbook.formats.runbook import Step
+from drillbook.services.environment import RunningEnvironment, start_environment
+from drillbook.steps.executor import StepExecutor
+from drillbook.steps.masking import Masker
+from drillbook.steps.outcome import ActionResult
+
+InjectorFactory = Callable[[RunningEnvironment | None], FaultInjector]
+
+
+@dataclass
+class RunOptions:
+    """How to run drills: where output goes, extra values, and what provides faults."""
+
+    output_dir: Path
+    dry_run: bool = False
+    overrides: Mapping[str, str] = field(default_factory=dict)
+    clock: Clock = field(default_factory=RealClock)
+    injector_factory: InjectorFactory | None = None
+    on_event: Callable[[TimelineEvent], None] | None = None
+
+
+class PhaseFailed(Exception):
+    """The drill failed in a phase: the system did not behave as the runbook says."""
+
+    def __init__(self, summary: str, action: ActionResult | None = None) -> None:
+        super().__init__(summary)
+        self.summary = summary
+        self.action = action
+
+
+class PhaseError(Exception):
+    """The drill could not be carried out (set-up, injection): not the runbook's fault."""
+
+
+class DrillRun:
+    """One run of one drill."""
+
+    def __init__(self, plan: DrillPlan, options: RunOptions) -> None:
+        self.plan = plan
+        self.options = options
+        self.clock = options.clock
+        self.drill = plan.drill.model
+        self.runbook = plan.runbook.model
+        self.phases: list[PhaseResult] = []
+        self.timeline: list[TimelineEvent] = []
+        self.metrics: dict[str, float | None] = {
+            "time_to_detect": None,
+            "time_to_acknowledge": None,
+            "time_to_mitigate": None,
+            "time_to_resolve": None,
+        }
+        self.environment: RunningEnvironment | None = None
+        self.injector: FaultInjector | None = None
+        self.failure: Failure | None = None
+        self.outcome = DrillOutcome.PASSED
+        self.masker = Masker()
+        self.variables: dict[str, str] = {}
+        self._current: PhaseResult | None = None
+        self._incident_start: float | None = None
+        self._deadline = 0.0
+
+    # -- the lifecycle -------------------------------------------------------------------
+    def execute(self) -> DrillResult:
+        started = self.clock.now()
+        self._deadline = self.clock.monotonic() + self.drill.timeout
+        self.event("drill", f"drill {self.drill.id} started (runbook {self.runbook.id})")
+        try:
+            self._bring_up()
+            self._run_phases()
+        except PhaseFailed as failed:
+            self._fail(DrillOutcome.FAILED, failed.summary, failed.action)
+        except (PhaseError, DrillbookError) as error:
+            self._fail(DrillOutcome.ERROR, str(error), None)
+        finally:
+            self._lift_faults()
+            self._tear_down()
+        self.event("drill", f"drill {self.outcome.value}")
+        return self._result(started)
+
+    def _run_phases(self) -> None:
+        executors = self._executors()
+        try:
+            self.phase("steady_state", lambda: self._checks(executors[1], self.drill.steady_state,
+                                                            "steady_state"))
+            self.phase("inject", self._inject)
+            self.phase("detect", self._detect)
+            self.phase("respond", lambda: self._respond(executors[0]))
+            if not self.drill.verify.during_fault:
+                self._lift_faults()
+            self.phase("verify", lambda: self._verify(executors))
+            self._lift_faults()
+            self.phase("recover", lambda: self._checks(executors[1], self.drill.recover, "recover"))
+            self.metrics["time_to_resolve"] = self._since_incident()
+        finally:
+            for executor in executors:
+                executor.close()
+
+    # -- set-up and tear-down ------------------------------------------------------------
+    def _bring_up(self) -> None:
+        exported: dict[str, str] = {}
+        secret_names: set[str] = set(self.runbook.secret_names())
+        if self.plan.environment is not None and not self.options.dry_run:
+            env_model = self.plan.environment.model
+            log_dir = self.options.output_dir / "logs" / self.drill.id
+            try:
+                self.environment = start_environment(
+                    env_model, root=self.plan.environment.path.parent, log_dir=log_dir,
+                    clock=self.clock,
+                )
+            except DrillbookError as exc:
+                raise PhaseError(f"the system under test did not come up: {exc}") from None
+            exported = self.environment.exports
+            secret_names |= self.environment.secret_names()
+            self.event("environment", f"environment {env_model.id} up: "
+                       + ", ".join(self.environment.startup_seconds))
+        values = resolve_variables(
+            self.runbook, exported=exported, drill_values=self.drill.vars,
+            overrides=self.options.overrides,
+        )
+        self.variables = values
+        self.masker = Masker.for_environment(values, secret_names)
+
+    def _executors(self) -> tuple[StepExecutor, StepExecutor]:
+        """One executor for the runbook's steps and one for the drill's own checks."""
+        return self._executor(self.plan.runbook.path), self._executor(self.plan.drill.path)
+
+    def _executor(self, source: Path) -> StepExecutor:
+        return StepExecutor(
+            env=self.variables,
+            masker=self.masker,
+            clock=self.clock,
+            cwd=source.parent,
+            dry_run=self.options.dry_run,
+            file=str(source),
+        )
+
+    def _tear_down(self) -> None:
+        if self.environment is not None:
+            self.environment.stop()
+            self.event("environment", "system under test stopped")
+
+    def _lift_faults(self) -> None:
+        if self.injector is None:
+            return
+        for lifted in self.injector.lift_all():
+            self.event("fault", f"lifted: {lifted}")
+
+    # -- phases --------------------------------------------------------------------------
+    def phase(self, name: str, body: Callable[[], list[ActionResult] | None]) -> None:
+        """Run one phase, record it, and let a failure end the drill."""
+        self._check_deadline(name)
+        started = self.clock.now()
+        record = PhaseResult(name, DrillOutcome.PASSED, started, started)
+        self.phases.append(record)
+        self._current = record
+        try:
+            actions = body()
+            if actions is None:
+                record.outcome = DrillOutcome.SKIPPED
+        except PhaseFailed as failed:
+            record.outcome = DrillOutcome.FAILED
+            record.message = failed.summary
+            raise
+        except (PhaseError, DrillbookError) as error:
+            record.outcome = DrillOutcome.ERROR
+            record.message = str(error)
+            raise
+        finally:
+            record.ended_at = self.clock.now()
+
+    def _checks(self, executor: StepExecutor, checks: Sequence[Check], where: str) -> list[
+        ActionResult
+    ] | None:
+        if not checks:
+            return None
+        results: list[ActionResult] = []
+        for index, check in enumerate(checks):
+            line = self.plan.drill.line(where, index)
+            results.append(self._run_check(executor, check, line))
+        return results
+
+    def _run_check(self, executor: StepExecutor, check: Check, line: int) -> ActionResult:
+        result = executor.run_action(check, label=check.description, role="check", line=line,
+                                     prose=check.expected)
+        self._record(result)
+        self.event("check", f"{result.outcome.value}: {check.description}")
+        if not result.outcome.ok:
+            raise PhaseFailed(f"check failed: {check.description}", result)
+        return result
+
+    def _inject(self) -> list[ActionResult] | None:
+        faults = self.drill.inject
+        if not faults:
+            self._incident_start = self.clock.monotonic()
+            return None
+        if self.options.injector_factory is None:
+            raise PhaseError(
+                "this drill injects faults, but no fault injector is configured; "
+                "drillbook's toxiproxy and HTTP fault providers set one up"
+            )
+        self.injector = self.options.injector_factory(self.environment)
+        for fault in faults:
+            described = self.injector.apply(fault)
+            self.event("fault", f"injected: {described}")
+        self._incident_start = self.clock.monotonic()
+        return []
+
+    def _detect(self) -> list[ActionResult] | None:
+        if self.drill.expect.detection is None:
+            return None
+        raise PhaseError(
+            f"the drill expects detection rule {self.drill.expect.detection.rule!r} to fire, "
+            "but no detector is configured for this run"
+        )
+
+    def _respond(self, executor: StepExecutor) -> list[ActionResult] | None:
+        respond = self.drill.respond
+        if respond.mode == "skip":
+            return None
+        if respond.mode == "manual":
+            raise PhaseError(
+                "respond: manual needs a person at a terminal; run it with `drillbook run`"
+            )
+        steps = self.runbook.ordered_steps()
+        lines = {step.order: self.plan.runbook.line("steps", self.runbook.steps.index(step))
+                 for step in steps}
+        outcome = executor.run_steps(
+            steps, select=self._step_selector(), lines=lines,
+            on_result=lambda r: self.event(r.role, f"{r.outcome.value}: {r.label}"),
+        )
+        for result in [*outcome.results, *outcome.rollbacks]:
+            self._record(result)
+        if outcome.failed is not None:
+            raise PhaseFailed(f"runbook step failed: {outcome.failed.label}", outcome.failed)
+        return outcome.results
+
+    def _step_selector(self) -> Callable[[Step], bool]:
+        choice = self.drill.respond.steps
+        if choice == "all":
+            return lambda step: True
+        if choice == "read-only":
+            return lambda step: step.read_only
+        chosen = set(choice)
+        return lambda step: step.order in chosen
+
+    def _verify(self, executors: tuple[StepExecutor, StepExecutor]) -> list[ActionResult] | None:
+        results: list[ActionResult] = []
+        if self.drill.verify.runbook:
+            for index, check in enumerate(self.runbook.verification):
+                line = self.plan.runbook.line("verification", index)
+                results.append(self._run_check(executors[0], check, line))
+        for index, check in enumerate(self.drill.verify.checks):
+            line = self.plan.drill.line("verify", "checks", index)
+            results.append(self._run_check(executors[1], check, line))
+        if not results:
+            return None
+        self.metrics["time_to_mitigate"] = self._since_incident()
+        return results
+
+    # -- bookkeeping ---------------------------------------------------------------------
+    def _record(self, result: ActionResult) -> None:
+        if self._current is not None:
+            self._current.actions.append(result)
+
+    def event(self, kind: str, message: str) -> None:
+        event = TimelineEvent(self.clock.now(), kind, self.masker.mask(message))
+        self.timeline.append(event)
+        if self.options.on_event is not None:
+            self.options.on_event(event)
+
+    def _since_incident(self) -> float | None:
+        if self._incident_start is None:
+            return None
+        return round(self.clock.monotonic() - self._incident_start, 6)
+
+    def _check_deadline(self, phase: str) -> None:
+        if self.clock.monotonic() > self._deadline:
+            raise PhaseFailed(
+                f"the drill ran past its timeout of {self.drill.timeout:g} s before {phase}"
+            )
+
+    def _fail(self, outcome: DrillOutcome, summary: str, action: ActionResult | None) -> None:
+        self.outcome = outcome
+        phase = self.phases[-1].name if self.phases else "set-up"
+        active = self.injector.active() if self.injector is not None else []
+        self.failure = Failure(phase, self.masker.mask(summary), action, active)
+        self.event("failure", f"{phase}: {summary}")
+
+    def _result(self, started: datetime) -> DrillResult:
+        return DrillResult(
+            drill_id=self.drill.id,
+            title=self.drill.title,
+            runbook_id=self.runbook.id,
+            severity=self.runbook.severity,
+            drill_file=str(self.plan.drill.path),
+            runbook_file=str(self.plan.runbook.path),
+            outcome=self.outcome,
+            started_at=started,
+            ended_at=self.clock.now(),
+            tags=list(self.drill.tags),
+            phases=self.phases,
+            timeline=self.timeline,
+            metrics=self.metrics,
+            failure=self.failure,
+            services=self.environment.describe() if self.environment else [],
+        )
