@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Any, Literal
 
@@ -12,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    WithJsonSchema,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -27,23 +29,42 @@ def parse_duration(value: Any) -> float:
     if isinstance(value, int | float):
         if value < 0:
             raise ValueError("a duration cannot be negative")
-        return float(value)
+        return _finite(float(value))
     if isinstance(value, str):
         match = _DURATION.match(value)
         if match:
-            return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+            return _finite(float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
     raise ValueError(
         f"{value!r} is not a duration; write seconds as a number, or a string like "
         "'500ms', '30s', '2m' or '1h'"
     )
 
 
+def _finite(seconds: float) -> float:
+    """Refuse ``.nan``, ``.inf`` and numbers too large for a float: every wait must end."""
+    if not math.isfinite(seconds):
+        raise ValueError("a duration must be a finite number of seconds")
+    return seconds
+
+
 def _format_duration(seconds: float) -> float | int:
     return int(seconds) if float(seconds).is_integer() else seconds
 
 
+# What a file may hold for a duration, for the JSON Schema (validation accepts both forms).
+DURATION_JSON_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "number", "minimum": 0},
+        {"type": "string", "pattern": _DURATION.pattern},
+    ],
+    "description": "seconds as a number, or a string like '500ms', '30s', '2m' or '1h'",
+}
+
 Duration = Annotated[
-    float, BeforeValidator(parse_duration), PlainSerializer(_format_duration)
+    float,
+    BeforeValidator(parse_duration),
+    PlainSerializer(_format_duration),
+    WithJsonSchema(DURATION_JSON_SCHEMA, mode="validation"),
 ]
 
 Severity = Literal["P1", "P2", "P3", "P4"]

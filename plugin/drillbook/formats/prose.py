@@ -50,8 +50,8 @@ def _parse_comparison(text: str) -> Expect | None:
     except JMESPathError:
         return None
     value = _literal(raw)
-    if value is _NOT_A_LITERAL:
-        return None
+    if value is _NOT_A_LITERAL or value is None:
+        return None  # a JsonCheck cannot compare with null: None means "no comparison".
     name = _OPERATORS[operator]
     if name in ("gt", "ge", "lt", "le") and not isinstance(value, int | float):
         return None
