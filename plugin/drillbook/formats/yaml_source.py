@@ -9,7 +9,9 @@ from the document root, so later errors can point at ``file:line:col``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,8 @@ PathKey = tuple[str | int, ...]
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_EXPANDED_NODES = 200_000
+MAX_DEPTH = 100  # nested lists/maps; deeper data (e.g. through aliases) would overflow the stack
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # what YAML counts as a new line
 
 # libyaml's composer when PyYAML was built with it: the same nodes and marks, much faster.
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -109,6 +113,8 @@ def load_yaml_text(text: str, path: Path | str = "<string>") -> YamlDocument:
     path = Path(path)
     try:
         nodes = list(yaml.compose_all(text, Loader=_LOADER))
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(path, text, exc) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -126,7 +132,21 @@ def load_yaml_text(text: str, path: Path | str = "<string>") -> YamlDocument:
             "the file holds several YAML documents (separated by ---); put one per file",
         )
     converter = _Converter(source)
+    converter.expanded_size(nodes[0], {}, 0)
     return YamlDocument(converter.convert(nodes[0], ()), source)
+
+
+def _reader_error(path: Path, text: str, exc: yaml.reader.ReaderError) -> LoadError:
+    """A character YAML refuses, at its line and column (the error itself has an offset)."""
+    code = exc.character if isinstance(exc.character, int) else 0
+    index = max(text.find(chr(code)), 0)
+    before = text[:index]
+    breaks = list(_LINE_BREAK.finditer(before))
+    column = index - (breaks[-1].end() if breaks else 0) + 1
+    return LoadError(
+        path, len(breaks) + 1, column,
+        f"character U+{code:04X} is not allowed in YAML ({exc.reason}); remove it",
+    )
 
 
 class _Converter:
@@ -134,6 +154,7 @@ class _Converter:
         self.source = source
         self.visited = 0
         self.constructor = SafeConstructor()
+        self.open: set[int] = set()  # the collections being converted, innermost included
 
     def fail(self, node: Node, message: str) -> LoadError:
         mark = node.start_mark
@@ -152,11 +173,52 @@ class _Converter:
             return self.scalar(node)
         if isinstance(node, SequenceNode):
             self.check_tag(node, _SEQ_TAG)
-            return [self.convert(item, (*key, i)) for i, item in enumerate(node.value)]
+            with self.entered(node):
+                return [self.convert(item, (*key, i)) for i, item in enumerate(node.value)]
         if isinstance(node, MappingNode):
             self.check_tag(node, _MAP_TAG)
-            return self.mapping(node, key)
+            with self.entered(node):
+                return self.mapping(node, key)
         raise self.fail(node, "unsupported YAML node")  # pragma: no cover
+
+    def expanded_size(self, node: Node, sizes: dict[int, int], depth: int) -> int:
+        """How many values ``node`` becomes once aliases are expanded, counted on the node
+        graph (each shared node once), so a billion-laughs document fails before expanding."""
+        if id(node) in sizes or depth > MAX_DEPTH:
+            return sizes.get(id(node), 1)  # a cycle or deep nesting: convert() reports it
+        sizes[id(node)] = 1
+        if isinstance(node, SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, MappingNode):
+            children = [value for _, value in node.value]
+        else:
+            return 1
+        total = 1 + sum(self.expanded_size(child, sizes, depth + 1) for child in children)
+        if total > MAX_EXPANDED_NODES:
+            raise self.fail(
+                node,
+                f"this value expands to more than {MAX_EXPANDED_NODES} values through "
+                "aliases (&anchor / *alias); write the values out or use fewer aliases",
+            )
+        sizes[id(node)] = total
+        return total
+
+    @contextmanager
+    def entered(self, node: Node) -> Iterator[None]:
+        """Convert inside ``node``: refuses alias cycles and nesting deeper than MAX_DEPTH."""
+        if id(node) in self.open:
+            raise self.fail(
+                node,
+                "this value contains an alias to itself (*alias inside its own &anchor); "
+                "YAML cycles cannot be read as plain data",
+            )
+        if len(self.open) >= MAX_DEPTH:
+            raise self.fail(node, f"the document nests more than {MAX_DEPTH} levels deep")
+        self.open.add(id(node))
+        try:
+            yield
+        finally:
+            self.open.discard(id(node))
 
     def check_tag(self, node: Node, expected: str) -> None:
         if node.tag != expected:
@@ -203,8 +265,9 @@ class _Converter:
         for source in nodes:
             if not isinstance(source, MappingNode):
                 raise self.fail(source, "a merge key (<<) takes a mapping or a list of mappings")
-            for name, value in self.mapping(source, key).items():
-                merged.setdefault(name, value)
+            with self.entered(source):
+                for name, value in self.mapping(source, key).items():
+                    merged.setdefault(name, value)
         return merged
 
 
