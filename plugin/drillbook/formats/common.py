@@ -130,6 +130,16 @@ class Expect(CamelModel):
     json_checks: list[JsonCheck] | None = Field(default=None, alias="json")
     status: int | list[int] | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _one_name_each(cls, data: Any) -> Any:
+        """``bodyContains`` is another name for ``stdoutContains``: refuse both at once."""
+        if isinstance(data, dict):
+            for names in (("stdoutContains", "bodyContains"), ("stdoutMatches", "bodyMatches")):
+                if all(name in data for name in names):
+                    raise ValueError(f"give either {names[0]} or {names[1]}, not both")
+        return data
+
     def is_empty(self) -> bool:
         return all(value is None for value in self.__dict__.values())
 
