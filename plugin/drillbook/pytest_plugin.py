@@ -1,1 +1,136 @@
-"""drillbook's pytest plugin: collects runbooks and drills as items. Hooks only."""
+"""drillbook's pytest plugin: options, collection of drills and runbooks, reports.
+
+Hooks only; the work is done in ``collect``, ``session``, ``drill`` and ``report``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drillbook import __version__
+from drillbook.collect import SESSION_KEY, DrillFile, RunbookFile, drill_session
+from drillbook.errors import DrillbookError
+from drillbook.session import DrillSession, new_run_id
+
+RUN_ID_KEY = "drillbook_run_id"
+SEVERITY_MARKERS = ("p1", "p2", "p3", "p4")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("drillbook", "drillbook: runbook drills")
+    group.addoption(
+        "--drill-report-dir", dest="drill_report_dir", default=None, metavar="DIR",
+        help="where drill reports go (default: the ini setting drillbook_report_dir, 'reports')",
+    )
+    group.addoption(
+        "--drill-participant", dest="drill_participant", action="append", default=[],
+        metavar="NAME:ROLE", help="a person taking part in the drill, for sign-off; repeatable",
+    )
+    group.addoption(
+        "--drill-var", dest="drill_var", action="append", default=[], metavar="NAME=VALUE",
+        help="a value for a runbook variable, overriding the drill and environment; repeatable",
+    )
+    group.addoption(
+        "--dry-run", "--drill-dry-run", dest="drill_dry_run", action="store_true",
+        help="show what each drill would run, and run nothing",
+    )
+    parser.addini("drillbook_report_dir", "directory for drill reports", default="reports")
+    parser.addini("drillbook_runbook_dirs", "directory names holding runbooks", type="linelist",
+                  default=["runbooks"])
+    parser.addini("drillbook_drill_dirs", "directory names holding drills", type="linelist",
+                  default=["drills"])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for severity in SEVERITY_MARKERS:
+        config.addinivalue_line("markers", f"{severity}: drills of runbooks with severity "
+                                f"{severity.upper()}")
+    config.addinivalue_line("markers", "drill: a drill collected from a drills/ YAML file")
+    workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
+    run_id = workerinput.get(RUN_ID_KEY) if workerinput else None
+    try:
+        config.stash[SESSION_KEY] = DrillSession.from_config(config, run_id or new_run_id())
+    except (DrillbookError, ValueError) as exc:
+        raise pytest.UsageError(f"drillbook: {exc}") from None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist: every worker writes its fragment under the controller's run id."""
+    node.workerinput[RUN_ID_KEY] = drill_session(node.config).run_id
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    session = drill_session(parent.config)
+    kind = session.kind_of(file_path)
+    if kind == "drill":
+        return DrillFile.from_parent(parent, path=file_path)
+    if kind == "runbook":
+        return RunbookFile.from_parent(parent, path=file_path)
+    return None
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from drillbook.report import write_fragment
+
+    state = drill_session(session.config)
+    workerinput = getattr(session.config, "workerinput", None)
+    if workerinput is not None:
+        if state.results:
+            write_fragment(_fragments_dir(state), workerinput["workerid"], state.results)
+        return
+    _write_session_reports(session.config, state)
+
+
+def _fragments_dir(state: DrillSession) -> Path:
+    return state.report_dir / ".fragments" / state.run_id
+
+
+def _write_session_reports(config: pytest.Config, state: DrillSession) -> None:
+    from drillbook.report import (
+        SessionInfo,
+        build_report,
+        merge_fragments,
+        write_reports,
+    )
+
+    fragments = _fragments_dir(state)
+    drills = [result.to_dict() for result in state.results]
+    if fragments.is_dir():
+        drills.extend(merge_fragments(fragments))
+        shutil.rmtree(fragments, ignore_errors=True)
+    if not drills:
+        return
+    drills.sort(key=lambda d: (d["started_at"], d["drill_id"]))
+    info = SessionInfo(
+        started_at=state.started_at,
+        ended_at=datetime.now(UTC),
+        participants=state.participants,
+        hostname=socket.gethostname(),
+        drillbook_version=__version__,
+        pytest_args=[str(arg) for arg in config.invocation_params.args],
+        run_id=state.run_id,
+    )
+    report = build_report(info, drills)
+    state.report_dir.mkdir(parents=True, exist_ok=True)
+    write_reports(state.report_dir / "runs", report, basename=f"drill-report-{state.run_id}")
+    paths = write_reports(state.report_dir, report)
+    config.stash[_REPORT_PATHS] = [paths.json, paths.markdown, paths.html]
+
+
+_REPORT_PATHS = pytest.StashKey[list[Path]]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    paths = config.stash.get(_REPORT_PATHS, None)
+    if not paths:
+        return
+    terminalreporter.section("drillbook")
+    for path in paths:
+        terminalreporter.write_line(f"drill report: {path}")

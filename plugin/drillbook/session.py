@@ -8,14 +8,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from drillbook.drill.plan import RunbookIndex
 from drillbook.drill.result import DrillResult
 from drillbook.drill.variables import parse_assignment
-from drillbook.lint import Finding, lint_paths
 from drillbook.report import Participant, parse_participant
+
+if TYPE_CHECKING:
+    from drillbook.lint import Finding
 
 DRILL_DIRS = "drills"
 RUNBOOK_DIRS = "runbooks"
@@ -42,6 +45,7 @@ class DrillSession:
     _indexes: dict[tuple[Path, ...], RunbookIndex] = field(default_factory=dict)
     _lint_roots: set[Path] = field(default_factory=set)
     _findings: dict[Path, list[Finding]] | None = None
+    _markers: set[str] = field(default_factory=set)
 
     @classmethod
     def from_config(cls, config: pytest.Config, run_id: str) -> DrillSession:
@@ -59,6 +63,12 @@ class DrillSession:
             runbook_dirnames=list(config.getini("drillbook_runbook_dirs")) or [RUNBOOK_DIRS],
             drill_dirnames=list(config.getini("drillbook_drill_dirs")) or [DRILL_DIRS],
         )
+
+    def register_marker(self, config: pytest.Config, name: str) -> None:
+        """Tags become markers; registering them keeps ``--strict-markers`` happy."""
+        if name not in self._markers:
+            self._markers.add(name)
+            config.addinivalue_line("markers", f"{name}: drills tagged {name}")
 
     # -- which YAML files are ours -------------------------------------------------------
     def kind_of(self, path: Path) -> str | None:
@@ -97,6 +107,8 @@ class DrillSession:
         """This file's findings from one lint of every runbook tree in the session, so that
         rules across files (unique ids) see the whole tree."""
         if self._findings is None:
+            from drillbook.lint import lint_paths  # the linter loads only when a runbook is linted
+
             grouped: dict[Path, list[Finding]] = defaultdict(list)
             for finding in lint_paths(sorted(self._lint_roots)):
                 grouped[Path(finding.path).resolve()].append(finding)

@@ -85,6 +85,7 @@ def start_environment(
     """Start the services in dependency order and wait for each to be ready. On any failure
     everything already started is stopped before the error is raised."""
     clock = clock or RealClock()
+    root = root.resolve()
     ports = {name: reserve_port() for name in environment.services}
     secret_values = {name: secrets.token_urlsafe(24) for name in environment.secrets}
     placeholders = _Placeholders(root, ports, secret_values)

@@ -9,7 +9,11 @@ MASK = "********"
 
 SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE|CREDENTIAL|ROUTING_KEY|DSN)", re.I)
 _URL_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]+):(?P<pw>[^@/\s]+)@", re.I)
-_BEARER = re.compile(r"(?P<head>\b(?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]{8,}", re.I)
+# "Bearer <token>" anywhere, "Basic <credentials>" only after an Authorization header name:
+# prose such as "Test basic functionality" must stay readable.
+_BEARER = re.compile(
+    r"(?P<head>\b[Bb]earer\s+|\bAuthorization:\s*[Bb]asic\s+)[A-Za-z0-9._~+/=-]{8,}"
+)
 MIN_SECRET_LENGTH = 4
 
 
