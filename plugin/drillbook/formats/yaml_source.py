@@ -118,8 +118,7 @@ def load_yaml_text(text: str, path: Path | str = "<string>") -> YamlDocument:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise LoadError(path, line, column, f"YAML syntax error: {problem}") from None
+        raise LoadError(path, line, column, f"YAML syntax error: {_problem(exc)}") from None
     except yaml.YAMLError as exc:
         raise LoadError(path, 1, 1, f"YAML error: {exc}") from None
     source = SourceMap(path)
@@ -134,6 +133,15 @@ def load_yaml_text(text: str, path: Path | str = "<string>") -> YamlDocument:
     converter = _Converter(source)
     converter.expanded_size(nodes[0], {}, 0)
     return YamlDocument(converter.convert(nodes[0], ()), source)
+
+
+def _problem(exc: yaml.MarkedYAMLError) -> str:
+    """The problem, and where the construct it broke started when that is elsewhere."""
+    problem = exc.problem or exc.context or "invalid YAML"
+    start, end = exc.context_mark, exc.problem_mark
+    if exc.problem and exc.context and start and end and start.index != end.index:
+        problem += f" ({exc.context} at line {start.line + 1}, column {start.column + 1})"
+    return problem
 
 
 def _reader_error(path: Path, text: str, exc: yaml.reader.ReaderError) -> LoadError:
