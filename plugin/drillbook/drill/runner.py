@@ -39,6 +39,14 @@ class RunOptions:
     on_event: Callable[[TimelineEvent], None] | None = None
 
 
+def display_path(path: Path) -> str:
+    """A path as people want to read it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 class PhaseFailed(Exception):
     """The drill failed in a phase: the system did not behave as the runbook says."""
 
@@ -151,7 +159,7 @@ class DrillRun:
             clock=self.clock,
             cwd=source.parent,
             dry_run=self.options.dry_run,
-            file=str(source),
+            file=display_path(source),
         )
 
     def _tear_down(self) -> None:
@@ -312,8 +320,8 @@ class DrillRun:
             title=self.drill.title,
             runbook_id=self.runbook.id,
             severity=self.runbook.severity,
-            drill_file=str(self.plan.drill.path),
-            runbook_file=str(self.plan.runbook.path),
+            drill_file=display_path(self.plan.drill.path),
+            runbook_file=display_path(self.plan.runbook.path),
             outcome=self.outcome,
             started_at=started,
             ended_at=self.clock.now(),
