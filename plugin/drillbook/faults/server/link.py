@@ -52,13 +52,37 @@ class Flow:
         self.stubs: list[ToxicStub] = []
         self.finished = False
         self._ended = False
+        self._held: list[bytes] = []
         self._pauses = 0
         self._writable: asyncio.Future[None] | None = None
+
+    def hold(self, source: asyncio.Transport) -> None:
+        """The source is connected but the destination not yet: keep what it sends."""
+        self.source = source
+        self.dest_write = self._hold
+        self.pause(PAUSE_CONNECTING)
+
+    def _hold(self, data: bytes) -> None:
+        self._held.append(data)
+        self.pause(PAUSE_CONNECTING)
 
     def attach(self, source: asyncio.Transport, dest: asyncio.Transport) -> None:
         """Connect the flow to its two transports."""
         self.source, self.dest = source, dest
         self.dest_write = dest.write
+
+    def release(self) -> None:
+        """Send what was held while connecting (through the toxics) and read again."""
+        for data in self._held:
+            if self.pipeline is not None:
+                self.pipeline.feed(data)
+            else:
+                self.dest_write(data)
+        self._held.clear()
+        self.resume(PAUSE_CONNECTING)
+        if self._ended:
+            self._ended = False
+            self.feed_end()
 
     # Reading side.
     def feed_end(self) -> None:
@@ -68,7 +92,7 @@ class Flow:
         self._ended = True
         if self.pipeline is not None:
             self.pipeline.enqueue_end()
-        else:
+        elif self.dest is not None:
             self.finish()
 
     def pause(self, reason: int) -> None:
@@ -258,7 +282,7 @@ class Link:
         """A socket is connected: for the client, start dialling the upstream."""
         if side is self.client:
             assert side.transport is not None
-            side.transport.pause_reading()
+            self.upstream_flow.hold(side.transport)
             self.proxy.links.add(self)
             self._connecting = self.loop.create_task(self._dial(side.transport))
 
@@ -278,7 +302,7 @@ class Link:
         self.downstream_flow.attach(upstream, client)
         self.upstream_flow.install(self.proxy.toxics.chains["upstream"])
         self.downstream_flow.install(self.proxy.toxics.chains["downstream"])
-        client.resume_reading()
+        self.upstream_flow.release()
 
     async def _open_upstream(self) -> bool:
         """Dial the upstream once; False when it cannot be reached."""
