@@ -51,10 +51,11 @@ def check(document: LintDocument, options: LintOptions) -> Iterator[Finding]:
 
 def _message(name: str, raw: str, other_lines: list[int]) -> str:
     secret = _SECRET_LIKE.search(name) is not None
+    shown = raw if raw.startswith("$" + name) or raw.endswith("}") else f"${{{name}}}"
     fields = "description: ..., secret: true" if secret else "description: ..."
     example = f"{name}: {{{fields}}}"
     return (
-        f"`{raw}` is not declared in the runbook's `vars`{also_at(other_lines)}; declare it "
+        f"`{shown}` is not declared in the runbook's `vars`{also_at(other_lines)}; declare it "
         f"under `vars:` (`{example}`) so drills know to provide it"
         + (" and mask it" if secret else "")
     )
