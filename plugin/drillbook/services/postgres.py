@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import fcntl
 import hashlib
 import importlib.util
 import os
@@ -188,7 +189,8 @@ def mask_url(url: str) -> str:
             netloc = f"{user}:{MASK}@{parts.netloc.rpartition('@')[2]}"
             url = urlunsplit(parts._replace(netloc=netloc))
         url = re.sub(r"(?i)([?&]password=)[^&#]*", rf"\g<1>{MASK}", url)
-    url = _KEYWORD_PASSWORD.sub(lambda m: f"{m['head']}{MASK}", url)
+    else:
+        url = _KEYWORD_PASSWORD.sub(lambda m: f"{m['head']}{MASK}", url)
     return Masker().mask(url)
 
 
@@ -266,6 +268,8 @@ class DockerProvider:
         status = docker_engine_available(environ=ctx.environ)
         if not status.available:
             raise Unavailable(status.reason)
+        if "DOCKER_HOST" not in os.environ:  # a rootless or Desktop socket: tell testcontainers
+            os.environ["DOCKER_HOST"] = status.host
         image = ctx.environ.get(IMAGE_ENV, DEFAULT_IMAGE)
         started = time.monotonic()
         try:
@@ -379,9 +383,10 @@ def start_local_server(bindir: Path, provider: str, environ: Mapping[str, str]) 
     """A fresh server from ``bindir`` in its own temporary directory, ready for connections."""
     started = time.monotonic()
     run_as = run_as_user(environ)
+    scratch = scratch_root(environ)
     if run_as is not None:
         _check_reachable(bindir, run_as)
-    scratch = scratch_root(environ)
+        _check_reachable(scratch, run_as)
     _reap_orphans(scratch)
     version = server_version(bindir)
     try:
@@ -409,9 +414,9 @@ def _launch(
     return instance_dir, server, port
 
 
-def _check_reachable(bindir: Path, run_as: RunAs) -> None:
-    """Every directory above the binaries must let ``run_as`` through."""
-    for directory in [bindir, *bindir.parents]:
+def _check_reachable(path: Path, run_as: RunAs) -> None:
+    """``path`` and every directory above it must let ``run_as`` through."""
+    for directory in [path, *path.parents]:
         st = directory.stat()
         if st.st_uid == run_as.uid or st.st_mode & stat.S_IXOTH:
             continue
@@ -449,6 +454,8 @@ def scratch_root(environ: Mapping[str, str]) -> Path:
     system temp dir."""
     given = environ.get(SCRATCH_ENV)
     if given:
+        if not Path(given).is_dir():
+            raise Unavailable(f"{SCRATCH_ENV}={given} is not a directory", "create it or unset it")
         return Path(given)
     shm = Path(SHM)
     with contextlib.suppress(OSError):
@@ -467,11 +474,12 @@ def template_data_dir(
     bindir: Path, version: str, run_as: RunAs | None, scratch: Path, *, rebuild: bool = False
 ) -> Path:
     """A data directory initialised once per binary and reused: ``initdb`` is the slow part."""
-    with _template_lock:
-        cache = _cache_root(scratch)
-        recipe = f"{bindir.resolve()}\n{INITDB_OPTIONS}\n{FAST_SETTINGS}\n{DATABASE}"
-        digest = hashlib.sha256(recipe.encode()).hexdigest()[:12]
-        final = cache / f"template-{version}-{digest}"
+    cache = _cache_root(scratch)
+    recipe = f"{bindir.resolve()}\n{INITDB_OPTIONS}\n{FAST_SETTINGS}\n{DATABASE}"
+    digest = hashlib.sha256(recipe.encode()).hexdigest()[:12]
+    final = cache / f"template-{version}-{digest}"
+    # one builder at a time, across threads and processes (xdist workers wait, then reuse)
+    with _template_lock, _exclusive(cache / f"{final.name}.lock"):
         if rebuild:
             _discard(final, cache)
         elif (final / READY_MARK).exists():
@@ -489,6 +497,17 @@ def template_data_dir(
             shutil.rmtree(building, ignore_errors=True)
             raise
         return final / "data"
+
+
+@contextlib.contextmanager
+def _exclusive(lock_file: Path) -> Iterator[None]:
+    """Hold an advisory lock on ``lock_file`` (released when the process dies, too)."""
+    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _discard(template: Path, cache: Path) -> None:
