@@ -13,6 +13,7 @@ text run through ``eval`` or ``bash -c``.
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from collections.abc import Iterator
@@ -166,8 +167,9 @@ class Script:
             yield heredoc.body
 
 
+@functools.lru_cache(maxsize=512)
 def parse_script(text: str) -> Script:
-    """Parse ``text`` as shell; never raises."""
+    """Parse ``text`` as shell; never raises. Several rules read the same command: cached."""
     scanner = _Scanner(text.split("\n"))
     scanner.run()
     commands: list[SimpleCommand] = []
