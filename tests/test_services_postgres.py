@@ -458,6 +458,15 @@ def test_a_claim_is_refused_until_it_expires(tmp_path: Path) -> None:
     assert _claim(claim, ttl=60)
 
 
+def test_expired_claims_are_swept_by_the_next_reservation() -> None:
+    stale = claims_dir() / "127.0.0.1-1"
+    stale.write_text("0 gone\n")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    release_port(reserve_port())
+    assert not stale.exists()
+
+
 RESERVER = """
 from drillbook.services.ports import reserve_port
 print(" ".join(str(reserve_port()) for _ in range(20)))

@@ -5,6 +5,7 @@ server binds the port, another process may be handed the same number; ``reserve_
 closes that window between drillbook processes (xdist workers, parallel runs of the same
 user) with claim files: a port is only handed out if this process could create its claim
 file, and a claim expires after ``ttl`` seconds, by which time the server holds the port.
+Expired claims are swept on the next reservation, so unreleased ones do not pile up.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def claims_dir() -> Path:
 def reserve_port(host: str = "127.0.0.1", *, ttl: float = CLAIM_TTL_SECONDS) -> int:
     """A free port on ``host`` no other drillbook process was handed in the last ``ttl`` s."""
     directory = claims_dir()
+    _prune(directory, ttl)
     for _ in range(MAX_TRIES):
         port = free_port(host)
         if _claim(directory / f"{host}-{port}", ttl):
@@ -73,6 +75,15 @@ def _claim(path: Path, ttl: float) -> bool:
             handle.write(owner)
         return True
     return False
+
+
+def _prune(directory: Path, ttl: float) -> None:
+    """Remove expired claims, so claims nobody released do not pile up."""
+    with contextlib.suppress(OSError):
+        for path in directory.iterdir():
+            if _expired(path, ttl):
+                with contextlib.suppress(OSError):
+                    path.unlink()
 
 
 def _expired(path: Path, ttl: float) -> bool:
