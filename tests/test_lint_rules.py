@@ -416,6 +416,13 @@ def test_production_changes_need_acknowledging(tmp_path: Path, command: str, tok
     assert at(finding) == where(text, token)
 
 
+def test_production_change_messages_do_not_repeat_literal_tokens(tmp_path: Path) -> None:
+    text = one_command("vercel env add STRIPE_KEY sk_live_51HqLyjWDarjtT1zdp7dc")
+    [finding] = of_rule(lint_text(tmp_path, text), "production-change")
+    assert "sk_live" not in finding.message
+    assert "`vercel env add STRIPE_KEY ***`" in finding.message
+
+
 def test_acknowledged_production_changes_are_fine(tmp_path: Path) -> None:
     text = one_command(
         "vercel deploy --prod\nrm -rf /tmp/build", extra="  changesProduction: true\n"

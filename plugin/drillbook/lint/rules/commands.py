@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -57,7 +58,16 @@ def subcommands(args: list[str], count: int = 2) -> list[str]:
 
 
 def shown(use: CommandUse, limit: int = 4) -> str:
-    """The program and its first arguments, the way the runbook wrote them."""
-    words = [use.invocation.name.raw, *(word.raw for word in use.invocation.args[:limit])]
-    text = " ".join(words).replace("\n", " ")
+    """The program and its first arguments as written, with token-like words left out."""
+    args = [_redacted(word.raw) for word in use.invocation.args[:limit]]
+    text = " ".join([use.invocation.name.raw, *args]).replace("\n", " ")
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+# A literal credential in a command (a long token, a URL with a password) is not repeated.
+_TOKEN_LIKE = re.compile(r"^(?=.*\d)[\w-]{20,}$")
+_URL_PASSWORD = re.compile(r"://[^/\s]*:[^/\s]*@")
+
+
+def _redacted(word: str) -> str:
+    return "***" if _TOKEN_LIKE.search(word) or _URL_PASSWORD.search(word) else word
