@@ -117,7 +117,7 @@ def load_yaml_text(text: str, path: Path | str = "<string>") -> YamlDocument:
         raise _reader_error(path, text, exc) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        line, column = _within(text, mark) if mark else (1, 1)
         raise LoadError(path, line, column, f"YAML syntax error: {_problem(exc)}") from None
     except yaml.YAMLError as exc:
         raise LoadError(path, 1, 1, f"YAML error: {exc}") from None
@@ -125,14 +125,23 @@ def load_yaml_text(text: str, path: Path | str = "<string>") -> YamlDocument:
     if not nodes:
         return YamlDocument(None, source)
     if len(nodes) > 1:
-        mark = nodes[1].start_mark
+        line, column = _within(text, nodes[1].start_mark)
         raise LoadError(
-            path, mark.line + 1, mark.column + 1,
+            path, line, column,
             "the file holds several YAML documents (separated by ---); put one per file",
         )
-    converter = _Converter(source)
+    converter = _Converter(source, text)
     converter.expanded_size(nodes[0], {}, 0)
     return YamlDocument(converter.convert(nodes[0], ()), source)
+
+
+def _within(text: str, mark: yaml.Mark) -> tuple[int, int]:
+    """The 1-based line and column of ``mark``, inside ``text``: libyaml puts the end of a
+    file without a final line break on a line after it."""
+    lines = _LINE_BREAK.split(text)
+    if mark.line >= len(lines):
+        return len(lines), len(lines[-1]) + 1
+    return mark.line + 1, min(mark.column + 1, len(lines[mark.line]) + 1)
 
 
 def _problem(exc: yaml.MarkedYAMLError) -> str:
@@ -158,15 +167,22 @@ def _reader_error(path: Path, text: str, exc: yaml.reader.ReaderError) -> LoadEr
 
 
 class _Converter:
-    def __init__(self, source: SourceMap) -> None:
+    def __init__(self, source: SourceMap, text: str) -> None:
         self.source = source
+        self.text = text
+        self.lines = len(_LINE_BREAK.findall(text)) + 1
         self.visited = 0
         self.constructor = SafeConstructor()
         self.open: set[int] = set()  # the collections being converted, innermost included
 
-    def fail(self, node: Node, message: str) -> LoadError:
+    def position(self, node: Node) -> tuple[int, int]:
         mark = node.start_mark
-        return LoadError(self.source.path, mark.line + 1, mark.column + 1, message)
+        if mark.line < self.lines:
+            return (mark.line + 1, mark.column + 1)
+        return _within(self.text, mark)  # the end of a file without a final line break
+
+    def fail(self, node: Node, message: str) -> LoadError:
+        return LoadError(self.source.path, *self.position(node), message)
 
     def convert(self, node: Node, key: PathKey) -> Any:
         self.visited += 1
@@ -176,7 +192,7 @@ class _Converter:
                 f"the document expands to more than {MAX_EXPANDED_NODES} values through "
                 "aliases (&anchor / *alias); write the values out or use fewer aliases",
             )
-        self.source.values.setdefault(key, (node.start_mark.line + 1, node.start_mark.column + 1))
+        self.source.values.setdefault(key, self.position(node))
         if isinstance(node, ScalarNode):
             return self.scalar(node)
         if isinstance(node, SequenceNode):
@@ -261,7 +277,7 @@ class _Converter:
                 raise self.fail(key_node, f"duplicate key {name!r}{where}; keep only one")
             explicit.add(name)
             child = (*key, name)
-            self.source.keys[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            self.source.keys[child] = self.position(key_node)
             result[name] = self.convert(value_node, child)
         for name, value in merged.items():
             result.setdefault(name, value)
