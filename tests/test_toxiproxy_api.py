@@ -19,13 +19,16 @@ from typing import Any
 
 import httpx
 import pytest
-import toxiproxy
+import toxiproxy  # type: ignore[import-untyped]
+from drillbook.faults.server import ApiError, ToxiproxyServer
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
-from toxiproxy.exceptions import InvalidToxic, NotFound, ProxyExists
-
-from drillbook.faults.server import ApiError, ToxiproxyServer
+from toxiproxy.exceptions import (  # type: ignore[import-untyped]
+    InvalidToxic,
+    NotFound,
+    ProxyExists,
+)
 
 
 class EchoServer:
@@ -173,9 +176,8 @@ def test_client_disable_enable_and_down(client: toxiproxy.Toxiproxy, echo: EchoS
     proxy.enable()
     with connect(proxy.listen) as sock:
         assert round_trip(sock) == b"ping"
-    with proxy.down():
-        with pytest.raises(ConnectionRefusedError):
-            connect(proxy.listen)
+    with proxy.down(), pytest.raises(ConnectionRefusedError):
+        connect(proxy.listen)
     with connect(proxy.listen) as sock:
         assert round_trip(sock) == b"ping"
 
@@ -463,7 +465,7 @@ def test_keep_alive_serves_many_requests_on_one_connection(server: ToxiproxyServ
         chunked = b"0\r\n\r\n"
         sock.sendall(
             b"POST /proxies HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
-            b"Connection: close\r\n\r\n5\r\n{\"a\":\r\n" + chunked
+            b'Connection: close\r\n\r\n5\r\n{"a":\r\n' + chunked
         )
         tail = b""
         while data := sock.recv(65536):
@@ -554,8 +556,15 @@ def test_command_reports_a_bad_config_with_its_position(tmp_path: Path) -> None:
     config = tmp_path / "proxies.json"
     config.write_text('[\n  {"name": "x",\n   "upstream": }\n]')
     result = subprocess.run(
-        [sys.executable, "-m", "drillbook.faults.server.command", "--port", "0"]
-        + ["--config", str(config)],
+        [
+            sys.executable,
+            "-m",
+            "drillbook.faults.server.command",
+            "--port",
+            "0",
+            "--config",
+            str(config),
+        ],
         capture_output=True,
         text=True,
         timeout=20,

@@ -279,10 +279,11 @@ class Link:
         self._connecting: asyncio.Task[None] | None = None
 
     def side_made(self, side: Side) -> None:
-        """A socket is connected: for the client, start dialling the upstream."""
+        """A socket is connected: hold what it sends until both are; for the client, start
+        dialling the upstream."""
+        assert side.transport is not None
+        side.out.hold(side.transport)
         if side is self.client:
-            assert side.transport is not None
-            self.upstream_flow.hold(side.transport)
             self.proxy.links.add(self)
             self._connecting = self.loop.create_task(self._dial(side.transport))
 
@@ -303,6 +304,7 @@ class Link:
         self.upstream_flow.install(self.proxy.toxics.chains["upstream"])
         self.downstream_flow.install(self.proxy.toxics.chains["downstream"])
         self.upstream_flow.release()
+        self.downstream_flow.release()
 
     async def _open_upstream(self) -> bool:
         """Dial the upstream once; False when it cannot be reached."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from drillbook.faults.server.addresses import bound_address, parse_address
 from drillbook.faults.server.link import Link
-from drillbook.faults.server.listener import open_listener
+from drillbook.faults.server.listener import BACKLOG, open_listener
 from drillbook.faults.server.toxic_collection import ToxicCollection
 
 
@@ -45,7 +45,7 @@ class Proxy:
         sock = await open_listener(self.loop, parse_address(self.listen, "listen"))
         try:
             self.listen = bound_address(sock)
-            self._server = await self.loop.create_server(self._accepted, sock=sock)
+            self._server = await self.loop.create_server(self._accepted, sock=sock, backlog=BACKLOG)
         except BaseException:
             sock.close()
             raise
