@@ -61,6 +61,11 @@ class HttpFaultSpec:
         _check_status(self.status)
         object.__setattr__(self, "body", _checked_body(self.status, self.body))
         object.__setattr__(self, "delay", _checked_delay(self.delay))
+        if self.status is None and self.delay == 0:
+            raise HttpFaultSpecError(
+                "a delay-only fault (status null) needs a delay > 0; "
+                "give 'delay', or a status to answer with"
+            )
         object.__setattr__(self, "fraction", _checked_fraction(self.fraction))
         _check_count(self.count)
         object.__setattr__(self, "method", _checked_method(self.method))
