@@ -92,7 +92,7 @@ logging_collector = off
 class PostgresInstance:
     """A PostgreSQL server ready to use and how to stop it (a no-op for one we did not start)."""
 
-    url: str
+    url: str = field(repr=False)  # may hold the user's password: see ``masked_url``
     host: str
     port: int
     provider: str
@@ -170,7 +170,7 @@ def obtain_postgres(
             f"unknown PostgreSQL provider {', '.join(map(repr, unknown))}: "
             f"choose from {', '.join(provider_names())}"
         )
-    masker = Masker([_password(given_url)] if given_url else [])
+    masker = Masker([_password(url) for url in (given_url, env.get(URL_ENV)) if url])
     chain = ProviderChain("postgres", [every[n] for n in chosen], environ=env, masker=masker)
     return chain.obtain()
 
@@ -289,8 +289,13 @@ def _start_container(image: str) -> tuple[Any, str, int]:
     container = PostgresContainer(
         image, username=SUPERUSER, password=DATABASE, dbname=DATABASE, driver=None
     )
-    container.start()
-    return container, container.get_container_host_ip(), int(container.get_exposed_port(5432))
+    try:
+        container.start()
+        return container, container.get_container_host_ip(), int(container.get_exposed_port(5432))
+    except BaseException:
+        with contextlib.suppress(Exception):
+            container.stop()
+        raise
 
 
 # --- local binaries ------------------------------------------------------------------------
@@ -389,9 +394,13 @@ def start_local_server(bindir: Path, provider: str, environ: Mapping[str, str]) 
         _check_reachable(scratch, run_as)
     _reap_orphans(scratch)
     version = server_version(bindir)
+    cached = (template_path(bindir, version, scratch) / READY_MARK).exists()
     try:
         instance_dir, server, port = _launch(bindir, version, run_as, scratch, rebuild=False)
-    except Unavailable:  # a cached template may have been damaged (temp cleaners): once more
+    except Unavailable:
+        if not cached:
+            raise
+        # the cached template may have been damaged (temp cleaners): build it again, once
         instance_dir, server, port = _launch(bindir, version, run_as, scratch, rebuild=True)
     stopper = _Stopper(server, instance_dir, port)
     url = f"postgresql://{SUPERUSER}@{HOST}:{port}/{DATABASE}"
@@ -474,10 +483,8 @@ def template_data_dir(
     bindir: Path, version: str, run_as: RunAs | None, scratch: Path, *, rebuild: bool = False
 ) -> Path:
     """A data directory initialised once per binary and reused: ``initdb`` is the slow part."""
-    cache = _cache_root(scratch)
-    recipe = f"{bindir.resolve()}\n{INITDB_OPTIONS}\n{FAST_SETTINGS}\n{DATABASE}"
-    digest = hashlib.sha256(recipe.encode()).hexdigest()[:12]
-    final = cache / f"template-{version}-{digest}"
+    final = template_path(bindir, version, scratch)
+    cache = final.parent
     # one builder at a time, across threads and processes (xdist workers wait, then reuse)
     with _template_lock, _exclusive(cache / f"{final.name}.lock"):
         if rebuild:
@@ -497,6 +504,13 @@ def template_data_dir(
             shutil.rmtree(building, ignore_errors=True)
             raise
         return final / "data"
+
+
+def template_path(bindir: Path, version: str, scratch: Path) -> Path:
+    """Where the template for these binaries and this recipe lives (or will)."""
+    recipe = f"{bindir.resolve()}\n{INITDB_OPTIONS}\n{FAST_SETTINGS}\n{DATABASE}"
+    digest = hashlib.sha256(recipe.encode()).hexdigest()[:12]
+    return _cache_root(scratch) / f"template-{version}-{digest}"
 
 
 @contextlib.contextmanager
@@ -704,15 +718,21 @@ class _Stopper:
 
 
 def _kill(server: subprocess.Popen[bytes]) -> None:
-    """SIGINT (PostgreSQL's fast shutdown: ends sessions, unlike SIGTERM), then SIGKILL all."""
+    """SIGINT (PostgreSQL's fast shutdown: ends sessions, unlike SIGTERM's smart shutdown,
+    which waits for every client), then SIGKILL for the whole process group."""
     if server.poll() is None:
         with contextlib.suppress(ProcessLookupError):
             server.send_signal(signal.SIGINT)
         with contextlib.suppress(subprocess.TimeoutExpired):
             server.wait(STOP_TIMEOUT)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(server.pid, signal.SIGKILL)  # backends left behind share the group
+            return  # a clean shutdown: the postmaster waited for all its children
+    _kill_group(server.pid)  # hung, or died earlier: backends may be left in its group
     server.wait()
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
 
 
 # --- what a killed run left behind ---------------------------------------------------------
@@ -725,8 +745,7 @@ def _reap_orphans(scratch: Path) -> None:
         if owner is None or psutil.pid_exists(owner):
             continue
         for proc in _servers_of(where):
-            with contextlib.suppress(psutil.Error):
-                proc.kill()
+            _kill_group(proc.pid)
         shutil.rmtree(where, ignore_errors=True)
 
 
