@@ -193,11 +193,13 @@ def test_client_says_when_the_stand_in_is_unreachable() -> None:
     served_app = ServedApp(Upstream())
     url = served_app.start()
     served_app.stop()  # the port is now closed: nothing listens there
+    with_password = url.replace("http://", "http://ops:hunter2secret@")
     with (
-        HttpFaultClient(url) as client,
-        pytest.raises(DrillbookError, match="cannot reach the stand-in's fault admin API"),
+        HttpFaultClient(with_password) as client,
+        pytest.raises(DrillbookError, match="cannot reach the stand-in's fault admin API") as error,
     ):
         client.list()
+    assert "hunter2secret" not in str(error.value)
 
 
 def test_client_says_when_the_server_does_not_speak_the_admin_api() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -11,6 +12,9 @@ from drillbook.errors import DrillbookError
 from drillbook.faults.http.admin import ADMIN_HEADER, DEFAULT_ADMIN_PREFIX
 from drillbook.faults.http.book import ActiveFault
 from drillbook.faults.http.spec import HttpFaultSpec, HttpFaultSpecError
+from drillbook.steps.masking import Masker
+
+_mask = Masker()
 
 
 class HttpFaultClient:
@@ -38,7 +42,7 @@ class HttpFaultClient:
         """Put ``spec`` in force on the stand-in; returns the fault's id."""
         response = self._request("POST", self.admin_url, json=spec.to_dict())
         if response.status_code in (400, 409):
-            raise DrillbookError(
+            raise _error(
                 f"the stand-in at {self.base_url} refused the fault "
                 f"({spec.describe()}): {_error_text(response)}"
             )
@@ -50,7 +54,7 @@ class HttpFaultClient:
 
     def remove(self, fault_id: str) -> bool:
         """Lift one fault; False when it was already gone (lifting is idempotent)."""
-        response = self._request("DELETE", f"{self.admin_url}/{fault_id}")
+        response = self._request("DELETE", f"{self.admin_url}/{quote(fault_id, safe='')}")
         if response.status_code == 404:
             return False
         self._expect(response, 204)
@@ -91,7 +95,7 @@ class HttpFaultClient:
         try:
             response = self._client.request(method, url, **kwargs)
         except httpx.TransportError as error:
-            raise DrillbookError(
+            raise _error(
                 f"cannot reach the stand-in's fault admin API at {url}: "
                 f"{type(error).__name__}: {error or 'no answer'}; "
                 "is the stand-in running, and is that its address?"
@@ -102,7 +106,7 @@ class HttpFaultClient:
 
     def _expect(self, response: httpx.Response, status: int) -> Any:
         if response.status_code != status:
-            raise DrillbookError(
+            raise _error(
                 f"the stand-in's fault admin API at {response.request.url} answered "
                 f"{response.status_code} to {response.request.method} (expected {status}): "
                 f"{_error_text(response)}"
@@ -118,7 +122,7 @@ class HttpFaultClient:
         answered = (
             "" if response is None else f" ({response.status_code} to {response.request.method})"
         )
-        return DrillbookError(
+        return _error(
             f"{self.base_url} does not speak the drillbook fault admin API at "
             f"{self.admin_url}: got {what}{answered}; is it a drillbook stand-in "
             "wrapped in FaultMiddleware?"
@@ -133,3 +137,8 @@ def _error_text(response: httpx.Response) -> str:
     if isinstance(payload, dict) and isinstance(payload.get("error"), str):
         return str(payload["error"])
     return response.text[:200]
+
+
+def _error(message: str) -> DrillbookError:
+    """A DrillbookError whose message has URL passwords and tokens masked."""
+    return DrillbookError(_mask(message))

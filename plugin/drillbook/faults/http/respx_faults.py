@@ -35,6 +35,7 @@ from drillbook.faults.http.admin import DEFAULT_ADMIN_PREFIX
 from drillbook.faults.http.asgi import FAULT_HEADER
 from drillbook.faults.http.book import FaultBook
 from drillbook.faults.http.spec import HttpFaultSpec, path_matches
+from drillbook.steps.masking import Masker
 
 _PASS_THROUGH_ROUTE = "drillbook-pass-through"
 _ASYNC_RESOLVE = respx.Router.aresolve.__code__
@@ -110,7 +111,12 @@ def inject_httpx_fault(
     router: respx.Router | None = None,
     rng: random.Random | None = None,
 ) -> Iterator[HttpxFaultHandle]:
-    """Fault httpx requests to ``base_url`` that match ``spec`` until the block ends."""
+    """Fault httpx requests to ``base_url`` that match ``spec`` until the block ends.
+
+    ``spec.path`` is matched against the request's whole path (a base URL's own path
+    included). ``rng`` makes ``fraction`` deterministic. The block gets a handle that
+    counts how often the fault struck and can lift it early.
+    """
     _check_base_url(base_url)
     book = FaultBook(rng)
     book.add(spec)
@@ -191,13 +197,14 @@ def _port_of(url: httpx.URL) -> int | None:
 
 
 def _check_base_url(base_url: str) -> None:
+    shown = Masker().mask(repr(base_url))
     try:
         url = httpx.URL(base_url)
     except httpx.InvalidURL as error:
-        raise DrillbookError(f"base_url {base_url!r} is not a URL: {error}") from None
+        raise DrillbookError(f"base_url {shown} is not a URL: {error}") from None
     if url.scheme not in ("http", "https") or not url.host:
         raise DrillbookError(
-            f"base_url {base_url!r} must be an absolute http(s) URL such as "
+            f"base_url {shown} must be an absolute http(s) URL such as "
             "'http://127.0.0.1:8000' or 'https://api.example.com/v1'"
         )
 
