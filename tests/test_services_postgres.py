@@ -422,6 +422,7 @@ def test_servers_of_a_killed_run_are_cleaned_by_the_next(scratch: Path) -> None:
     data_dir = Path(child.stdout.readline().strip())
     left = [psutil.Process(pid) for pid, _ in snapshot_dir(data_dir)]
     assert left, "the child's server should be running"
+    segment = sysv_segment(data_dir)
     child.send_signal(signal.SIGKILL)
     child.wait(10)
     assert all(p.is_running() for p in left)  # nothing stopped it: it is an orphan now
@@ -429,6 +430,20 @@ def test_servers_of_a_killed_run_are_cleaned_by_the_next(scratch: Path) -> None:
         _, alive = psutil.wait_procs(left, timeout=5)
         assert alive == []
         assert not data_dir.parent.exists()
+        if segment is not None:  # shut down, not just killed: its shared memory is released
+            assert segment not in sysv_segments()
+
+
+def sysv_segment(data_dir: Path) -> int | None:
+    """The System V shared memory id a running server noted in its ``postmaster.pid``."""
+    lines = (data_dir / "postmaster.pid").read_text().splitlines()
+    fields = lines[6].split() if len(lines) > 6 else []
+    return int(fields[1]) if len(fields) == 2 and Path("/proc/sysvipc/shm").exists() else None
+
+
+def sysv_segments() -> set[int]:
+    rows = Path("/proc/sysvipc/shm").read_text().splitlines()[1:]
+    return {int(row.split()[1]) for row in rows}
 
 
 def snapshot_dir(data_dir: Path) -> list[tuple[int, float]]:

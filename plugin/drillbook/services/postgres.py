@@ -81,6 +81,8 @@ huge_pages = off
 max_wal_senders = 0
 wal_level = minimal
 min_wal_size = 2MB
+# segments inside the data directory, which goes away with the instance even after a SIGKILL
+dynamic_shared_memory_type = mmap
 logging_collector = off
 """
 
@@ -719,15 +721,26 @@ class _Stopper:
 
 def _kill(server: subprocess.Popen[bytes]) -> None:
     """SIGINT (PostgreSQL's fast shutdown: ends sessions, unlike SIGTERM's smart shutdown,
-    which waits for every client), then SIGKILL for the whole process group."""
-    if server.poll() is None:
+    which waits for every client); SIGQUIT if that hangs; then SIGKILL the process group."""
+    for sig in (signal.SIGINT, signal.SIGQUIT):
+        if server.poll() is not None:
+            break
         with contextlib.suppress(ProcessLookupError):
-            server.send_signal(signal.SIGINT)
+            server.send_signal(sig)
         with contextlib.suppress(subprocess.TimeoutExpired):
             server.wait(STOP_TIMEOUT)
-            return  # a clean shutdown: the postmaster waited for all its children
+            return  # it shut down: the postmaster waited for its children, freed its memory
     _kill_group(server.pid)  # hung, or died earlier: backends may be left in its group
     server.wait()
+
+
+def _quit_then_kill(proc: psutil.Process) -> None:
+    """Stop a postmaster that is not our child: immediate shutdown (which still releases its
+    shared memory), then SIGKILL for its whole process group."""
+    with contextlib.suppress(psutil.Error):
+        proc.send_signal(signal.SIGQUIT)
+        proc.wait(STOP_TIMEOUT)
+    _kill_group(proc.pid)
 
 
 def _kill_group(pid: int) -> None:
@@ -745,7 +758,7 @@ def _reap_orphans(scratch: Path) -> None:
         if owner is None or psutil.pid_exists(owner):
             continue
         for proc in _servers_of(where):
-            _kill_group(proc.pid)
+            _quit_then_kill(proc)
         shutil.rmtree(where, ignore_errors=True)
 
 
