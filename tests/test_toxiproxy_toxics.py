@@ -263,6 +263,9 @@ def test_limit_data_upstream_counts_client_bytes(server: ToxiproxyServer) -> Non
                     sock.sendall(b"789abcdef")
                     elapsed, _ = time_to_close(sock)
                 assert elapsed < 1
+                deadline = time.monotonic() + 2  # the echo thread may still be reading
+                while len(upstream.received) < 10 and time.monotonic() < deadline:
+                    time.sleep(0.01)
                 assert upstream.received == b"0123456789"
             finally:
                 api.delete("/proxies/toxic")

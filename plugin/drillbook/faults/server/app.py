@@ -25,6 +25,19 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
     return uvloop.new_event_loop()
 
 
+def finish_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel whatever still runs on a stopped loop and let it unwind, before closing it."""
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+
+    async def unwind() -> None:
+        await asyncio.gather(*pending, return_exceptions=True)
+        await loop.shutdown_asyncgens()
+
+    loop.run_until_complete(unwind())
+
+
 class ToxiproxyApp:
     """The proxies and the API server; every method runs on the loop that created it."""
 

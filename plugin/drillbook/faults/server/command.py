@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from drillbook.errors import DrillbookError
-from drillbook.faults.server.app import ToxiproxyApp, new_event_loop
+from drillbook.faults.server.app import ToxiproxyApp, finish_tasks, new_event_loop
 
 
 def register(subparsers: Any) -> None:
@@ -40,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return loop.run_until_complete(serve(args.host, args.port, args.config))
     finally:
+        finish_tasks(loop)
         loop.close()
 
 

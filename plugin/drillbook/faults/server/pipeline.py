@@ -10,6 +10,7 @@ bytes are never reordered.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections import deque
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,8 @@ from drillbook.faults.server.toxics import Chunk, Toxic
 
 if TYPE_CHECKING:
     from drillbook.faults.server.link import Flow
+
+log = logging.getLogger(__name__)
 
 # Bytes queued in a pipeline above which the source stops being read, and below which it resumes.
 BACKLOG_HIGH = 256 * 1024
@@ -187,11 +190,24 @@ class Pipeline:
             self.flow.throttle(False)
 
     async def _run(self) -> None:
+        try:
+            await self._drain()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("toxiproxy: a toxic failed on proxy %s", self.flow.link.proxy.name)
+            self.flow.link.close()
+        finally:
+            if self.flow.pipeline is self:
+                self.flow.pipeline = None
+            self._unthrottle()
+
+    async def _drain(self) -> None:
         flow = self.flow
         while not flow.finished:
             if not self.queue:
                 if not flow.needs_pipeline():
-                    break
+                    return
                 self._ready = self.loop.create_future()
                 await self._ready
                 self._ready = None
@@ -202,9 +218,6 @@ class Pipeline:
                 if self.backlog < BACKLOG_LOW:
                     self._unthrottle()
             await self.process(index, chunk)
-        if flow.pipeline is self:
-            flow.pipeline = None
-        self._unthrottle()
 
 
 def _resolve(future: asyncio.Future[bool], value: bool) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
-from drillbook.faults.server.app import ToxiproxyApp, new_event_loop
+from drillbook.faults.server.app import ToxiproxyApp, finish_tasks, new_event_loop
 
 T = TypeVar("T")
 
@@ -69,7 +69,7 @@ class ToxiproxyServer:
         try:
             loop.run_forever()
         finally:
-            loop.run_until_complete(loop.shutdown_asyncgens())
+            finish_tasks(loop)
             loop.close()
 
     async def _open(self) -> ToxiproxyApp:
