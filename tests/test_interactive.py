@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from drillbook.cli import main
 from drillbook.interactive import command
 from drillbook.interactive.prompter import INTERRUPT, ScriptedPrompter
@@ -24,8 +23,9 @@ from drillbook.interactive.prompter import INTERRUPT, ScriptedPrompter
 SECRET = "hunter2-Very-Secret-4711"
 
 
-def step(order: int, name: str, *, fails: bool = False, rollback: bool = True,
-         **extra: Any) -> dict[str, Any]:
+def step(
+    order: int, name: str, *, fails: bool = False, rollback: bool = True, **extra: Any
+) -> dict[str, Any]:
     """A step that appends ``name`` to log.txt (and exits 3 when ``fails``)."""
     data: dict[str, Any] = {
         "order": order,
@@ -56,9 +56,13 @@ def write_runbook(tmp_path: Path, steps: list[dict[str, Any]], **extra: Any) -> 
 THREE_STEPS = [step(1, "one"), step(2, "two"), step(3, "three")]
 
 
-def drive(monkeypatch: pytest.MonkeyPatch, answers: list[str], *argv: str,
-          values: dict[str, str] | None = None, interactive: bool = True,
-          ) -> tuple[int, ScriptedPrompter]:
+def drive(
+    monkeypatch: pytest.MonkeyPatch,
+    answers: list[str],
+    *argv: str,
+    values: dict[str, str] | None = None,
+    interactive: bool = True,
+) -> tuple[int, ScriptedPrompter]:
     """Run ``drillbook run ARGV`` answering from ``answers``; every answer must be used."""
     prompter = ScriptedPrompter(answers, values=values, interactive=interactive)
     monkeypatch.setattr(command, "make_prompter", lambda: prompter)
@@ -83,8 +87,13 @@ def timeline(path: Path) -> dict[str, Any]:
 def test_yes_runs_every_step_and_the_checks_without_asking(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    checks = [{"description": "all three ran", "command": "grep -c . log.txt",
-               "expect": {"stdoutContains": "3"}}]
+    checks = [
+        {
+            "description": "all three ran",
+            "command": "grep -c . log.txt",
+            "expect": {"stdoutContains": "3"},
+        }
+    ]
     runbook = write_runbook(tmp_path, THREE_STEPS, verification=checks)
     out = tmp_path / "t.json"
     code, prompter = drive(monkeypatch, [], str(runbook), "--yes", "--timeline", str(out))
@@ -96,8 +105,16 @@ def test_yes_runs_every_step_and_the_checks_without_asking(
     assert [s["decision"] for s in data["steps"]] == ["run", "run", "run"]
     assert [c["outcome"] for c in data["verification"]] == ["passed"]
     shown = capsys.readouterr().out
-    for text in ("Test outage", "P2", "the test service is down", "Dana", "+61-555-0100",
-                 "page the duty manager", "echo two >> log.txt", "status: resolved"):
+    for text in (
+        "Test outage",
+        "P2",
+        "the test service is down",
+        "Dana",
+        "+61-555-0100",
+        "page the duty manager",
+        "echo two >> log.txt",
+        "status: resolved",
+    ):
         assert text in shown
 
 
@@ -119,8 +136,9 @@ def test_abort_rolls_back_completed_steps_in_reverse_order(
 ) -> None:
     runbook = write_runbook(tmp_path, [*THREE_STEPS, step(4, "four")])
     out = tmp_path / "t.json"
-    code, prompter = drive(monkeypatch, ["r", "s", "r", "a", "y"], str(runbook),
-                           "--timeline", str(out))
+    code, prompter = drive(
+        monkeypatch, ["r", "s", "r", "a", "y"], str(runbook), "--timeline", str(out)
+    )
     assert code == 1
     assert log(tmp_path) == ["one", "three", "undo-three", "undo-one"]
     assert "(3, 1)" in prompter.questions[-1]
@@ -134,10 +152,14 @@ def test_abort_rolls_back_completed_steps_in_reverse_order(
 def test_abort_without_rolling_back_leaves_steps_done(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runbook = write_runbook(tmp_path, THREE_STEPS, verification=[
-        {"description": "never reached", "command": "echo check >> log.txt"}])
-    code, _ = drive(monkeypatch, ["r", "a", "n"], str(runbook), "--timeline",
-                    str(tmp_path / "t.json"))
+    runbook = write_runbook(
+        tmp_path,
+        THREE_STEPS,
+        verification=[{"description": "never reached", "command": "echo check >> log.txt"}],
+    )
+    code, _ = drive(
+        monkeypatch, ["r", "a", "n"], str(runbook), "--timeline", str(tmp_path / "t.json")
+    )
     assert code == 1
     assert log(tmp_path) == ["one"]
 
@@ -146,11 +168,15 @@ def test_failed_step_offers_its_rollback_then_continues(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     steps = [step(1, "one"), step(2, "two", fails=True), step(3, "three")]
-    runbook = write_runbook(tmp_path, steps, verification=[
-        {"description": "three ran", "command": "grep three log.txt"}])
+    runbook = write_runbook(
+        tmp_path,
+        steps,
+        verification=[{"description": "three ran", "command": "grep three log.txt"}],
+    )
     out = tmp_path / "t.json"
-    code, prompter = drive(monkeypatch, ["r", "r", "rollback", "continue", "r"], str(runbook),
-                           "--timeline", str(out))
+    code, prompter = drive(
+        monkeypatch, ["r", "r", "rollback", "continue", "r"], str(runbook), "--timeline", str(out)
+    )
     assert code == 1
     assert log(tmp_path) == ["one", "two", "undo-two", "three"]
     assert "step 2 failed: [r]ollback / [c]ontinue / [a]bort" in prompter.questions
@@ -169,8 +195,11 @@ def test_failed_step_with_yes_rolls_back_and_stops(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     steps = [step(1, "one"), step(2, "two"), step(3, "three", fails=True), step(4, "four")]
-    runbook = write_runbook(tmp_path, steps, verification=[
-        {"description": "never reached", "command": "echo check >> log.txt"}])
+    runbook = write_runbook(
+        tmp_path,
+        steps,
+        verification=[{"description": "never reached", "command": "echo check >> log.txt"}],
+    )
     out = tmp_path / "t.json"
     code, _ = drive(monkeypatch, [], str(runbook), "--yes", "--timeline", str(out))
     assert code == 1
@@ -187,8 +216,9 @@ def test_failed_step_without_rollback_can_abort(
 ) -> None:
     steps = [step(1, "one"), step(2, "two", fails=True, rollback=False)]
     runbook = write_runbook(tmp_path, steps)
-    code, prompter = drive(monkeypatch, ["r", "r", "a", "y"], str(runbook), "--timeline",
-                           str(tmp_path / "t.json"))
+    code, prompter = drive(
+        monkeypatch, ["r", "r", "a", "y"], str(runbook), "--timeline", str(tmp_path / "t.json")
+    )
     assert code == 1
     assert "step 2 failed: [c]ontinue / [a]bort" in prompter.questions
     assert log(tmp_path) == ["one", "two", "undo-one"]
@@ -199,8 +229,9 @@ def test_from_step_records_earlier_steps_as_skipped(
 ) -> None:
     runbook = write_runbook(tmp_path, THREE_STEPS)
     out = tmp_path / "t.json"
-    code, _ = drive(monkeypatch, [], str(runbook), "--yes", "--from-step", "2",
-                    "--timeline", str(out))
+    code, _ = drive(
+        monkeypatch, [], str(runbook), "--yes", "--from-step", "2", "--timeline", str(out)
+    )
     assert code == 0
     assert log(tmp_path) == ["two", "three"]
     first = timeline(out)["steps"][0]
@@ -223,13 +254,15 @@ def test_from_step_outside_the_runbook_is_a_usage_error(
 def test_manual_step_waits_for_the_responder_and_records_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    steps = [step(1, "one"), {"order": 2, "description": "call the provider", "manual": True},
-             step(3, "three")]
+    steps = [
+        step(1, "one"),
+        {"order": 2, "description": "call the provider", "manual": True},
+        step(3, "three"),
+    ]
     checks = [{"description": "customers say it works"}]
     runbook = write_runbook(tmp_path, steps, verification=checks)
     out = tmp_path / "t.json"
-    code, prompter = drive(monkeypatch, ["r", "y", "r", "n"], str(runbook),
-                           "--timeline", str(out))
+    code, prompter = drive(monkeypatch, ["r", "y", "r", "n"], str(runbook), "--timeline", str(out))
     assert "step 2 done? [y]es / [s]kip / [a]bort" in prompter.questions
     assert code == 1  # the responder said the manual check does not hold
     data = timeline(out)
@@ -246,8 +279,9 @@ def test_manual_step_with_yes_is_not_waited_for(
 ) -> None:
     steps = [{"order": 1, "description": "call the provider", "manual": True}, step(2, "two")]
     out = tmp_path / "t.json"
-    code, _ = drive(monkeypatch, [], str(write_runbook(tmp_path, steps)), "--yes",
-                    "--timeline", str(out))
+    code, _ = drive(
+        monkeypatch, [], str(write_runbook(tmp_path, steps)), "--yes", "--timeline", str(out)
+    )
     assert code == 0
     first = timeline(out)["steps"][0]
     assert first["result"]["outcome"] == "manual"
@@ -262,20 +296,35 @@ SECRET_VARS = {"ADMIN_TOKEN": {"description": "the admin API token", "secret": T
 def secret_steps() -> list[dict[str, Any]]:
     return [
         step(1, "one", command='echo "token is $ADMIN_TOKEN"; echo one >> log.txt'),
-        step(2, "two", command='echo "denied for $ADMIN_TOKEN" >&2; exit 1',
-             rollbackProcedure='echo "undo with $ADMIN_TOKEN"'),
+        step(
+            2,
+            "two",
+            command='echo "denied for $ADMIN_TOKEN" >&2; exit 1',
+            rollbackProcedure='echo "undo with $ADMIN_TOKEN"',
+        ),
         step(3, "three", command='echo "$ADMIN_TOKEN"', expect={"stdoutContains": "nope"}),
     ]
 
 
 @pytest.mark.parametrize("source", ["--var", "environment", "asked"])
 def test_a_secret_never_reaches_stdout_or_the_timeline(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
     source: str,
 ) -> None:
-    runbook = write_runbook(tmp_path, secret_steps(), vars=SECRET_VARS, verification=[
-        {"description": "token echoed", "command": 'echo "$ADMIN_TOKEN"',
-         "expected": "HTTP 200 response"}])
+    runbook = write_runbook(
+        tmp_path,
+        secret_steps(),
+        vars=SECRET_VARS,
+        verification=[
+            {
+                "description": "token echoed",
+                "command": 'echo "$ADMIN_TOKEN"',
+                "expected": "HTTP 200 response",
+            }
+        ],
+    )
     out = tmp_path / "t.json"
     argv = [str(runbook), "--timeline", str(out)]
     monkeypatch.delenv("ADMIN_TOKEN", raising=False)
@@ -330,15 +379,20 @@ def test_missing_var_without_a_terminal_is_an_error_naming_it(
 def test_vars_come_from_var_then_environment_then_defaults(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    variables = {"A": {"default": "a-default"}, "B": {"default": "b-default"},
-                 "C": {"default": "c-default"}}
+    variables = {
+        "A": {"default": "a-default"},
+        "B": {"default": "b-default"},
+        "C": {"default": "c-default"},
+    }
     monkeypatch.setenv("B", "b-env")
     monkeypatch.setenv("C", "c-env")
-    runbook = write_runbook(tmp_path, [step(1, "one", command='echo "$A $B $C" >> log.txt')],
-                            vars=variables)
+    runbook = write_runbook(
+        tmp_path, [step(1, "one", command='echo "$A $B $C" >> log.txt')], vars=variables
+    )
     out = tmp_path / "t.json"
-    code, _ = drive(monkeypatch, [], str(runbook), "--yes", "--var", "C=c-var",
-                    "--timeline", str(out))
+    code, _ = drive(
+        monkeypatch, [], str(runbook), "--yes", "--var", "C=c-var", "--timeline", str(out)
+    )
     assert code == 0
     assert log(tmp_path) == ["a-default", "b-env", "c-var"]
     sources = {name: info["source"] for name, info in timeline(out)["vars"].items()}
@@ -364,8 +418,12 @@ def test_dry_run_runs_nothing_and_asks_nothing(
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("ADMIN_TOKEN", raising=False)
     steps = [step(1, "one"), step(2, "two", fails=True)]
-    runbook = write_runbook(tmp_path, steps, vars=SECRET_VARS, verification=[
-        {"description": "check", "command": "echo check >> log.txt"}])
+    runbook = write_runbook(
+        tmp_path,
+        steps,
+        vars=SECRET_VARS,
+        verification=[{"description": "check", "command": "echo check >> log.txt"}],
+    )
     code, prompter = drive(monkeypatch, [], str(runbook), "--dry-run")
     assert code == 0
     assert prompter.questions == []
@@ -376,12 +434,16 @@ def test_dry_run_runs_nothing_and_asks_nothing(
     assert "ADMIN_TOKEN: NOT SET" in shown
 
 
-def test_dry_run_timeline_when_asked_for(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_dry_run_timeline_when_asked_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "t.json"
-    code, _ = drive(monkeypatch, [], str(write_runbook(tmp_path, THREE_STEPS)), "--dry-run",
-                    "--timeline", str(out))
+    code, _ = drive(
+        monkeypatch,
+        [],
+        str(write_runbook(tmp_path, THREE_STEPS)),
+        "--dry-run",
+        "--timeline",
+        str(out),
+    )
     assert code == 0
     data = timeline(out)
     assert (data["status"], data["dry_run"]) == ("dry_run", True)
@@ -392,20 +454,21 @@ def test_dry_run_timeline_when_asked_for(
 # -- the timeline -------------------------------------------------------------------------------
 
 
-def test_timeline_default_path_and_content(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_timeline_default_path_and_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     runbook = write_runbook(tmp_path, [step(1, "one"), step(2, "two", fails=True)])
-    code, _ = drive(monkeypatch, ["r", "r", "r", "a", "y"], str(runbook),
-                    "--operator", "alice")
+    code, _ = drive(monkeypatch, ["r", "r", "r", "a", "y"], str(runbook), "--operator", "alice")
     assert code == 1
     files = list((tmp_path / "reports" / "incidents").iterdir())
     assert len(files) == 1
     assert re.fullmatch(r"test-outage-\d{8}T\d{6}Z\.json", files[0].name)
     data = timeline(files[0])
-    assert data["runbook"] == {"id": "test-outage", "title": "Test outage", "severity": "P2",
-                               "file": str(runbook)}
+    assert data["runbook"] == {
+        "id": "test-outage",
+        "title": "Test outage",
+        "severity": "P2",
+        "file": str(runbook),
+    }
     assert data["operator"] == "alice"
     assert data["status"] == "aborted"
     assert data["started_at"] <= data["ended_at"]
@@ -418,7 +481,9 @@ def test_timeline_default_path_and_content(
     assert second["result"]["exit_code"] == 3
     assert second["after_failure"] == "rollback, then abort"
     assert [(r["step"], r["reason"], r["result"]["outcome"]) for r in data["rollbacks"]] == [
-        (2, "step failed", "passed"), (1, "abort", "passed")]
+        (2, "step failed", "passed"),
+        (1, "abort", "passed"),
+    ]
     assert log(tmp_path) == ["one", "two", "undo-two", "undo-one"]
 
 
@@ -428,8 +493,9 @@ def test_timeline_is_on_disk_while_the_incident_goes_on(
     out = tmp_path / "t.json"
     snapshot = 'cp "$TIMELINE" snapshot.json'
     runbook = write_runbook(tmp_path, [step(1, "one"), step(2, "snap", command=snapshot)])
-    code, _ = drive(monkeypatch, [], str(runbook), "--yes", "--timeline", str(out),
-                    "--var", f"TIMELINE={out}")
+    code, _ = drive(
+        monkeypatch, [], str(runbook), "--yes", "--timeline", str(out), "--var", f"TIMELINE={out}"
+    )
     assert code == 0
     during = timeline(tmp_path / "snapshot.json")
     assert during["status"] == "in_progress"
@@ -444,8 +510,13 @@ def test_ctrl_c_at_a_prompt_ends_the_run_as_interrupted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "t.json"
-    code, _ = drive(monkeypatch, ["r", INTERRUPT], str(write_runbook(tmp_path, THREE_STEPS)),
-                    "--timeline", str(out))
+    code, _ = drive(
+        monkeypatch,
+        ["r", INTERRUPT],
+        str(write_runbook(tmp_path, THREE_STEPS)),
+        "--timeline",
+        str(out),
+    )
     assert code == 130
     assert log(tmp_path) == ["one"]
     data = timeline(out)
@@ -462,8 +533,7 @@ def test_unwritable_timeline_is_a_usage_error_before_anything_runs(
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     runbook = write_runbook(tmp_path, THREE_STEPS)
-    code, _ = drive(monkeypatch, [], str(runbook), "--yes", "--timeline",
-                    str(blocker / "t.json"))
+    code, _ = drive(monkeypatch, [], str(runbook), "--yes", "--timeline", str(blocker / "t.json"))
     assert code == 2
     assert "cannot write the timeline" in capsys.readouterr().err
     assert log(tmp_path) == []
@@ -476,8 +546,10 @@ def test_bad_runbook_is_reported_with_file_line_and_column(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "bad.yaml"
-    path.write_text("id: bad\ntitle: Bad\nseverity: P9\nsteps:\n  - order: 1\n"
-                    "    description: x\n    command: echo x\n")
+    path.write_text(
+        "id: bad\ntitle: Bad\nseverity: P9\nsteps:\n  - order: 1\n"
+        "    description: x\n    command: echo x\n"
+    )
     code, _ = drive(monkeypatch, [], str(path), "--yes")
     assert code == 2
     err = capsys.readouterr().err
@@ -494,8 +566,16 @@ def test_runbook_found_by_id_under_runbooks_dir(
     runbook = write_runbook(tmp_path, THREE_STEPS)
     (folder / "renamed.yaml").write_text(runbook.read_text().replace("echo ", "echo id-"))
     (folder / "broken.yaml").write_text("id: [unclosed\n")
-    code, _ = drive(monkeypatch, [], "test-outage", "--runbooks", str(folder), "--yes",
-                    "--timeline", str(tmp_path / "t.json"))
+    code, _ = drive(
+        monkeypatch,
+        [],
+        "test-outage",
+        "--runbooks",
+        str(folder),
+        "--yes",
+        "--timeline",
+        str(tmp_path / "t.json"),
+    )
     assert code == 0
     assert (folder / "log.txt").read_text().split() == ["id-one", "id-two", "id-three"]
 
