@@ -18,6 +18,7 @@ from test_report_builders import all_drills, error_drill, failed_drill, passed_d
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
 ATTACK = f"{SCRIPT} {IMG} ' & --> <!-- <style>body{{display:none}}</style>"
+VOID = {"meta", "br"}
 URL_ATTRIBUTES = {"src", "href", "action", "formaction", "srcset", "data", "poster", "xlink:href"}
 
 
@@ -27,6 +28,7 @@ class Page:
 
     tags: list[tuple[str, dict[str, str | None]]] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
+    open_elements: list[str] = field(default_factory=list)
 
     @property
     def names(self) -> list[str]:
@@ -40,6 +42,13 @@ class Collector(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.page.tags.append((tag, dict(attrs)))
+        if tag not in VOID:
+            self.page.open_elements.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.page.open_elements, f"</{tag}> closes nothing"
+        opened = self.page.open_elements.pop()
+        assert opened == tag, f"</{tag}> closes <{opened}>"
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.page.tags.append((tag, dict(attrs)))
@@ -55,6 +64,7 @@ def parse(text: str) -> Page:
     collector = Collector()
     collector.feed(text)
     collector.close()
+    assert collector.page.open_elements == [], "elements left open"
     return collector.page
 
 

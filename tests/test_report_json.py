@@ -97,7 +97,7 @@ def test_build_report_does_not_change_its_input() -> None:
 
 def test_missing_standard_metrics_become_null_and_others_are_kept() -> None:
     drill = error_drill().to_dict()
-    drill["metrics"] = {"pages_sent": 2.0}
+    drill["metrics"] = {"pages_sent": 2.0, "time_to_detect": float("nan"), "x": float("inf")}
     built = build_report(session(), [drill])["drills"][0]["metrics"]
     assert built == {
         "time_to_detect": None,
@@ -105,6 +105,7 @@ def test_missing_standard_metrics_become_null_and_others_are_kept() -> None:
         "time_to_mitigate": None,
         "time_to_resolve": None,
         "pages_sent": 2.0,
+        "x": None,
     }
     assert validator().is_valid(build_report(session(), [drill]))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Iterable, Sequence
 from statistics import fmean
 from typing import Any
@@ -18,7 +19,8 @@ OUTCOMES = tuple(o.value for o in DrillOutcome)
 def build_report(session: SessionInfo, drills: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The report document (plain JSON data) for ``drills`` (``DrillResult.to_dict()`` dicts).
 
-    Drills keep the given order; each gets every standard metric, None where not measured.
+    Drills keep the given order; each gets every standard metric, None where not measured
+    (a metric that is not a finite number counts as not measured: JSON has no NaN).
     """
     copied = [_with_standard_metrics(copy.deepcopy(dict(drill))) for drill in drills]
     return {
@@ -49,9 +51,15 @@ def metric_names(drills: Iterable[dict[str, Any]]) -> list[str]:
 
 
 def _with_standard_metrics(drill: dict[str, Any]) -> dict[str, Any]:
-    metrics = dict(drill.get("metrics") or {})
+    metrics = {name: _finite(value) for name, value in (drill.get("metrics") or {}).items()}
     drill["metrics"] = {name: metrics.pop(name, None) for name in STANDARD_METRICS} | metrics
     return drill
+
+
+def _finite(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return value
 
 
 def _count(outcomes: Iterable[str]) -> dict[str, int]:
@@ -63,8 +71,7 @@ def _aggregate(drills: Sequence[dict[str, Any]], name: str) -> dict[str, Any]:
     values = [
         float(value)
         for drill in drills
-        if isinstance(value := drill.get("metrics", {}).get(name), int | float)
-        and not isinstance(value, bool)
+        if (value := _finite(drill.get("metrics", {}).get(name))) is not None
     ]
     return {
         "measured": len(values),
