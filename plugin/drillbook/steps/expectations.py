@@ -203,7 +203,8 @@ def _encode(value: Any) -> str:
 def _quote(text: str) -> str:
     if not text:
         return '"" (empty)'
-    return _encode(text[:QUOTE_LIMIT] + ("…" if len(text) > QUOTE_LIMIT else ""))
+    quoted = text[:QUOTE_LIMIT] + ("…" if len(text) > QUOTE_LIMIT else "")
+    return json.dumps(quoted, ensure_ascii=False)
 
 
 def _short(text: str) -> str:

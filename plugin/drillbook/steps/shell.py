@@ -141,6 +141,12 @@ class _Capture:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False
+            if not self.open:  # both pipes closed: nothing to read, just wait
+                try:
+                    self._process.wait(remaining)
+                except subprocess.TimeoutExpired:
+                    return False
+                return True
             self.pump(min(remaining, _TICK))
         return True
 
@@ -170,6 +176,9 @@ def _end_group(
             return
         capture.pump(_TICK)
     _signal_group(group, signal.SIGKILL)
+    end = time.monotonic() + KILL_GRACE  # SIGKILL is delivered asynchronously
+    while time.monotonic() < end and (process.poll() is None or _group_alive(group)):
+        capture.pump(_TICK)
 
 
 def _group_alive(group: int) -> bool:
