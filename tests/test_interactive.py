@@ -432,6 +432,7 @@ def test_dry_run_runs_nothing_and_asks_nothing(
     shown = capsys.readouterr().out
     assert "echo one >> log.txt" in shown
     assert "ADMIN_TOKEN: NOT SET" in shown
+    assert "dry run: 2 steps and 1 checks shown, nothing run" in shown
 
 
 def test_dry_run_timeline_when_asked_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

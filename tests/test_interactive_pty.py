@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 
 import pexpect
 import psutil
+import pytest
 import yaml
 
 SECRET = "typed-Secret-0042-xyz"
@@ -120,7 +122,8 @@ def wait_for(path: Path) -> str:
     raise AssertionError(f"{path} never appeared")
 
 
-def test_ctrl_c_during_a_step_stops_it_and_leaves_no_process(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm", "sighup"])
+def test_interrupting_a_step_stops_it_and_leaves_no_process(tmp_path: Path, how: str) -> None:
     steps = [
         {"order": 1, "description": "warm up", "command": "echo one >> log.txt"},
         {
@@ -138,7 +141,10 @@ def test_ctrl_c_during_a_step_stops_it_and_leaves_no_process(tmp_path: Path) -> 
     child.expect("STEP 2: hangs")
     pids = [int(wait_for(tmp_path / "shell.pid")), int(wait_for(tmp_path / "child.pid"))]
     assert all(alive(pid) for pid in pids)
-    child.sendintr()
+    if how == "ctrl-c":
+        child.sendintr()
+    else:
+        child.kill(signal.SIGTERM if how == "sigterm" else signal.SIGHUP)
     child.expect("interrupted")
     assert finish(child) == 130
     deadline = time.monotonic() + 5

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import os
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 
 from drillbook.drill.clock import Clock, RealClock
 from drillbook.errors import DrillbookError
@@ -93,7 +97,10 @@ def run_command(args: argparse.Namespace) -> int:
     timeline = _timeline(args, loaded, masker, clock, described)
     timeline.save()
     settings = RunSettings(assume_yes=args.yes, dry_run=args.dry_run, from_step=args.from_step)
-    with _executor(loaded, variables, masker, clock, args.dry_run) as executor:
+    with (
+        _executor(loaded, variables, masker, clock, args.dry_run) as executor,
+        _termination_interrupts(),
+    ):
         run = IncidentRun(
             loaded,
             executor=executor,
@@ -104,6 +111,26 @@ def run_command(args: argparse.Namespace) -> int:
             settings=settings,
         )
         return run.run().exit_code
+
+
+@contextlib.contextmanager
+def _termination_interrupts() -> Iterator[None]:
+    """SIGTERM and SIGHUP (a closed terminal) end the run as Ctrl-C does: the running step is
+    stopped, its process group killed and the timeline written as ``interrupted``."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signals = (signal.SIGTERM, signal.SIGHUP)
+    previous = {signum: signal.signal(signum, interrupt) for signum in signals}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _check_from_step(runbook: Runbook, first: int | None) -> None:

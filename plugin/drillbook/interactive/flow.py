@@ -108,21 +108,9 @@ class IncidentRun:
         self.timeline.ended_at = self.clock.now()
         self.timeline.save_or_warn()
         self.show(render.RULE)
-        self.show(f"status: {status.value}   {self._counts()}")
+        self.show(f"status: {status.value}   {self.timeline.summary()}")
         if self.timeline.path is not None:
             self.show(f"timeline: {self.timeline.path}")
-
-    def _counts(self) -> str:
-        decisions = [step.decision for step in self.timeline.steps]
-        failed = sum(
-            1 for step in self.timeline.steps if step.result and not step.result.outcome.ok
-        )
-        checks = [check for check in self.timeline.verification if check.outcome.ok]
-        return (
-            f"steps run: {decisions.count('run')}, skipped: {decisions.count('skip')}, "
-            f"failed: {failed}; rollbacks: {len(self.timeline.rollbacks)}; "
-            f"checks passed: {len(checks)}/{len(self.timeline.verification)}"
-        )
 
     def show(self, text: str) -> None:
         self.prompter.show(self.masker.mask(text))

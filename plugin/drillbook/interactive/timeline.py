@@ -16,7 +16,7 @@ from typing import Any
 
 from drillbook.errors import DrillbookError
 from drillbook.steps.masking import Masker
-from drillbook.steps.outcome import ActionResult
+from drillbook.steps.outcome import ActionResult, Outcome
 
 FORMAT = "drillbook-incident-timeline/1"
 
@@ -112,6 +112,22 @@ class Timeline:
         }
         masked: dict[str, Any] = mask_tree(data, self.masker)
         return masked
+
+    def summary(self) -> str:
+        """One line for the end of the run: what was run, skipped, failed and rolled back."""
+        if self.dry_run:
+            return (
+                f"dry run: {len(self.steps)} steps and {len(self.verification)} checks shown, "
+                "nothing run"
+            )
+        decisions = [step.decision for step in self.steps]
+        failed = [step for step in self.steps if step.result and not step.result.outcome.ok]
+        held = [c for c in self.verification if c.outcome in (Outcome.PASSED, Outcome.MANUAL)]
+        return (
+            f"steps run: {decisions.count('run')}, skipped: {decisions.count('skip')}, "
+            f"failed: {len(failed)}; rollbacks: {len(self.rollbacks)}; "
+            f"checks passed: {len(held)}/{len(self.verification)}"
+        )
 
     def save(self) -> None:
         """Write the timeline atomically; raises DrillbookError when it cannot be written."""
