@@ -398,3 +398,10 @@ def test_several_problems_are_reported_together_sorted_by_line(tmp_path: Path) -
     assert "did you mean `expectedOutcome`?" in errors[2].message
     assert "`owner`" in errors[3].message
     assert str(info.value).splitlines() == [str(e) for e in errors]
+
+
+def test_an_error_at_the_end_of_a_file_without_a_final_newline_points_inside_it(
+    tmp_path: Path,
+) -> None:
+    path, error = runbook_error(tmp_path, "id: x\ntitle: {")
+    assert_at(error, path, 2, 9, "YAML syntax error")

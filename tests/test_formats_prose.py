@@ -35,8 +35,8 @@ def json_check(**fields: object) -> Expect:
         ("HTTP 503", Expect(status=503)),
         ("200 OK", Expect(status=200)),
         ("status code 204", Expect(status=204)),
-        ("exit code 0", Expect(exitCode=0)),
-        ("exit status = 3", Expect(exitCode=3)),
+        ("exit code 0", Expect(exit_code=0)),
+        ("exit status = 3", Expect(exit_code=3)),
     ],
 )
 def test_machine_checkable_forms(prose: str, expected: Expect) -> None:
