@@ -521,6 +521,17 @@ def test_stop_closes_everything(echo: EchoServer) -> None:
     server.stop()  # twice is harmless
 
 
+def test_start_on_a_taken_port_fails_cleanly() -> None:
+    before = {thread.ident for thread in threading.enumerate()}
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        server = ToxiproxyServer("127.0.0.1", taken.getsockname()[1])
+        with pytest.raises(OSError):
+            server.start()
+    assert {thread.ident for thread in threading.enumerate()} <= before
+    with pytest.raises(RuntimeError):
+        server.proxies()
+
+
 # The standalone command.
 
 

@@ -149,6 +149,18 @@ def test_without_toxics_every_byte_arrives_in_order(proxy: Proxy) -> None:
         sender.join()
 
 
+def test_toxics_keep_every_byte_in_order_under_backpressure(proxy: Proxy) -> None:
+    proxy.add("latency", stream="upstream", attributes={"latency": 5, "jitter": 5})
+    proxy.add("bandwidth", attributes={"rate": 20_000})
+    proxy.add("slicer", attributes={"average_size": 30_000, "size_variation": 10_000})
+    payload = os.urandom(2 * 1024 * 1024)
+    with connect(proxy.listen) as sock:
+        sender = threading.Thread(target=sock.sendall, args=(payload,))
+        sender.start()
+        assert receive(sock, len(payload)) == payload
+        sender.join()
+
+
 def test_latency_applies_to_an_open_connection_and_goes_away(
     proxy: Proxy, echo: EchoServer
 ) -> None:
