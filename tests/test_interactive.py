@@ -274,18 +274,25 @@ def test_manual_step_waits_for_the_responder_and_records_it(
     assert log(tmp_path) == ["one", "three"]
 
 
-def test_manual_step_with_yes_is_not_waited_for(
+def test_manual_step_with_yes_is_not_waited_for_nor_rolled_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    steps = [{"order": 1, "description": "call the provider", "manual": True}, step(2, "two")]
+    manual = {
+        "order": 1,
+        "description": "call the provider",
+        "manual": True,
+        "rollbackProcedure": "echo undo-manual >> log.txt",
+    }
+    steps = [manual, step(2, "two"), step(3, "three", fails=True)]
     out = tmp_path / "t.json"
     code, _ = drive(
         monkeypatch, [], str(write_runbook(tmp_path, steps)), "--yes", "--timeline", str(out)
     )
-    assert code == 0
+    assert code == 1
     first = timeline(out)["steps"][0]
     assert first["result"]["outcome"] == "manual"
     assert "--yes does not wait" in first["reason"]
+    assert log(tmp_path) == ["two", "three", "undo-three", "undo-two"]
 
 
 # -- vars and secrets ---------------------------------------------------------------------------

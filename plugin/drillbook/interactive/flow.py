@@ -194,7 +194,8 @@ class IncidentRun:
         record.result = result
         self.show(render.result_block(result))
         self.save()
-        if result.outcome in (Outcome.PASSED, Outcome.MANUAL):
+        done_by_hand = result.outcome is Outcome.MANUAL and self.settings.asks
+        if result.outcome is Outcome.PASSED or done_by_hand:
             self.completed.append(step)
         if result.outcome.ok:
             return True
