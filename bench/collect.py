@@ -86,14 +86,18 @@ def collect_seconds(root: Path, expected: int) -> float:
     started = time.perf_counter()
     completed = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
-        cwd=root, capture_output=True, text=True, check=False,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     elapsed = time.perf_counter() - started
     collected = sum(1 for line in completed.stdout.splitlines() if "::" in line)
     if completed.returncode != 0 or collected != expected:
         raise SystemExit(
             f"collection in {root} failed ({completed.returncode}, {collected} items):\n"
-            + completed.stdout[-2000:] + completed.stderr[-2000:]
+            + completed.stdout[-2000:]
+            + completed.stderr[-2000:]
         )
     return elapsed
 
@@ -112,10 +116,14 @@ def main() -> None:
             python_times.append(collect_seconds(python, 2 * args.count))
             drill_times.append(collect_seconds(drills, 2 * args.count))
     best_drill, best_python = min(drill_times), min(python_times)
-    print(f"pytest, {2 * args.count} trivial Python modules: best {best_python:.2f} s "
-          f"of {args.repeat}")
-    print(f"drillbook, {args.count} runbooks + {args.count} drills:   best {best_drill:.2f} s "
-          f"of {args.repeat}")
+    print(
+        f"pytest, {2 * args.count} trivial Python modules: best {best_python:.2f} s "
+        f"of {args.repeat}"
+    )
+    print(
+        f"drillbook, {args.count} runbooks + {args.count} drills:   best {best_drill:.2f} s "
+        f"of {args.repeat}"
+    )
     print(f"ratio drillbook / pytest: {best_drill / best_python:.2f} (target <= 1.5)")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from drillbook.drill.clock import VirtualClock
 from drillbook.drill.plan import RunbookIndex, plan_drill
 from drillbook.drill.result import DrillOutcome
@@ -74,17 +73,21 @@ class RecordingInjector:
         return lifted
 
 
-def run(tmp_path: Path, *, step2_exit: int = 0, verify_exit: int = 0, during: bool = True
-        ) -> tuple[DrillRun, Path]:
+def run(
+    tmp_path: Path, *, step2_exit: int = 0, verify_exit: int = 0, during: bool = True
+) -> tuple[DrillRun, Path]:
     (tmp_path / "runbooks").mkdir()
     (tmp_path / "drills").mkdir()
     trace = tmp_path / "trace"
     (tmp_path / "runbooks" / "rb.yaml").write_text(
-        RUNBOOK.format(step2_exit=step2_exit, verify_exit=verify_exit))
+        RUNBOOK.format(step2_exit=step2_exit, verify_exit=verify_exit)
+    )
     (tmp_path / "drills" / "d.yaml").write_text(
-        DRILL.format(trace=trace, during=str(during).lower()))
-    plan = plan_drill(load_drill(tmp_path / "drills" / "d.yaml"),
-                      RunbookIndex([tmp_path / "runbooks"]))
+        DRILL.format(trace=trace, during=str(during).lower())
+    )
+    plan = plan_drill(
+        load_drill(tmp_path / "drills" / "d.yaml"), RunbookIndex([tmp_path / "runbooks"])
+    )
 
     def factory(env: RunningEnvironment | None) -> FaultInjector:
         return RecordingInjector(trace)
@@ -98,7 +101,13 @@ def test_phases_run_in_order_and_verification_happens_under_the_fault(tmp_path: 
     result = drill_run.execute()
     assert result.outcome is DrillOutcome.PASSED
     assert [p.name for p in result.phases] == [
-        "steady_state", "inject", "detect", "respond", "verify", "recover"]
+        "steady_state",
+        "inject",
+        "detect",
+        "respond",
+        "verify",
+        "recover",
+    ]
     assert trace.read_text().split() == ["inject", "step1", "step2", "verify", "lift"]
     assert result.metrics["time_to_mitigate"] is not None
     assert result.metrics["time_to_detect"] is None

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import psutil
 import pytest
-
 from drillbook.errors import DrillbookError
 from drillbook.faults.ledger import FaultLedger, read_ledger, sweep_orphans
 
@@ -51,8 +50,9 @@ def test_an_unknown_kind_is_refused_before_anything_is_written(tmp_path: Path) -
 
 def test_a_failed_lift_keeps_the_entry_and_names_it(tmp_path: Path) -> None:
     ledger = FaultLedger(tmp_path, "run1")
-    ledger.record("toxic", {"server": "http://127.0.0.1:9", "proxy": "pg", "toxic": "lat"},
-                  "latency on pg")
+    ledger.record(
+        "toxic", {"server": "http://127.0.0.1:9", "proxy": "pg", "toxic": "lat"}, "latency on pg"
+    )
     # port 9 refuses: the server is gone, so the toxic went with it; that counts as lifted
     assert ledger.lift_all() == ["toxic lat on proxy pg (server http://127.0.0.1:9 gone)"]
 
@@ -80,7 +80,10 @@ def test_a_new_session_sweeps_what_a_killed_run_left(tmp_path: Path) -> None:
     ledgers = tmp_path / "ledgers"
     completed = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(KILLED_RUN), str(ledgers)],
-        capture_output=True, text=True, timeout=30, check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
     assert completed.returncode == -signal.SIGKILL
     scratch, pid = completed.stdout.split()

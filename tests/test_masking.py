@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from drillbook.steps.masking import MASK, Masker, is_secret_name
 from hypothesis import given
 from hypothesis import strategies as st
 
-from drillbook.steps.masking import MASK, Masker, is_secret_name
-
 secret_text = st.text(
     alphabet=st.characters(blacklist_characters="*", blacklist_categories=("Cs",)),
-    min_size=4, max_size=30,
+    min_size=4,
+    max_size=30,
 )
 
 
@@ -23,8 +23,12 @@ def test_no_secret_survives_masking(secrets: list[str], filler: str) -> None:
 
 
 def test_values_of_declared_and_secret_looking_names_are_masked() -> None:
-    env = {"APP_URL": "http://app.local", "ADMIN_TOKEN": "tok-123456", "PLAIN": "visible",
-           "CUSTOM": "declared-secret"}
+    env = {
+        "APP_URL": "http://app.local",
+        "ADMIN_TOKEN": "tok-123456",
+        "PLAIN": "visible",
+        "CUSTOM": "declared-secret",
+    }
     masker = Masker.for_environment(env, secret_names={"CUSTOM"})
     text = masker("url http://app.local token tok-123456 plain visible custom declared-secret")
     assert text == f"url http://app.local token {MASK} plain visible custom {MASK}"

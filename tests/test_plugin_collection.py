@@ -58,19 +58,31 @@ def standard_tree(pytester: pytest.Pytester) -> None:
     write_tree(
         pytester,
         drills={
-            "pay": DRILL.format(id="payment-drill", title="Stripe is down", tags="payments, stripe",
-                                runbook="payment-failure"),
-            "db": DRILL.format(id="db-drill", title="Primary database gone", tags="database",
-                               runbook="database-outage"),
+            "pay": DRILL.format(
+                id="payment-drill",
+                title="Stripe is down",
+                tags="payments, stripe",
+                runbook="payment-failure",
+            ),
+            "db": DRILL.format(
+                id="db-drill",
+                title="Primary database gone",
+                tags="database",
+                runbook="database-outage",
+            ),
         },
         runbooks={
-            "payment-failure": RUNBOOK.format(id="payment-failure", title="Payments", severity="P1"),
+            "payment-failure": RUNBOOK.format(
+                id="payment-failure", title="Payments", severity="P1"
+            ),
             "database-outage": RUNBOOK.format(id="database-outage", title="DB", severity="P2"),
         },
     )
 
 
-def test_drills_are_items_named_by_id_and_runbooks_are_lint_items(pytester: pytest.Pytester) -> None:
+def test_drills_are_items_named_by_id_and_runbooks_are_lint_items(
+    pytester: pytest.Pytester,
+) -> None:
     standard_tree(pytester)
     result = pytester.runpytest("--collect-only", "-q")
     result.stdout.fnmatch_lines(
@@ -112,7 +124,9 @@ def test_a_malformed_drill_fails_as_one_item_and_the_others_still_run(
     )
     result = pytester.runpytest("drills", "-q")
     result.assert_outcomes(passed=2, failed=1)
-    result.stdout.fnmatch_lines(["*broken.yaml:4:1: unknown key `respnd`; did you mean `respond`?*"])
+    result.stdout.fnmatch_lines(
+        ["*broken.yaml:4:1: unknown key `respnd`; did you mean `respond`?*"]
+    )
     assert "Traceback" not in result.stdout.str()
 
 

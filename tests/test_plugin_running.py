@@ -87,8 +87,13 @@ def test_the_reports_hold_the_drill_and_never_the_secret(
 ) -> None:
     reports = pytester.path / "out"
     result = pytester.runpytest(
-        "drills", "-q", f"--drill-report-dir={reports}",
-        "--drill-participant", "Ada Lovelace:trainee", "--drill-participant", "Grace:lead",
+        "drills",
+        "-q",
+        f"--drill-report-dir={reports}",
+        "--drill-participant",
+        "Ada Lovelace:trainee",
+        "--drill-participant",
+        "Grace:lead",
         f"--junitxml={pytester.path / 'junit.xml'}",
     )
     result.assert_outcomes(failed=1)
@@ -127,7 +132,8 @@ def test_drill_var_overrides_the_drill(pytester: pytest.Pytester, tree: Path) ->
 def test_xdist_workers_fragments_merge_into_one_report(pytester: pytest.Pytester) -> None:
     (pytester.path / "runbooks").mkdir()
     (pytester.path / "drills").mkdir()
-    (pytester.path / "runbooks" / "ok.yaml").write_text(textwrap.dedent("""\
+    (pytester.path / "runbooks" / "ok.yaml").write_text(
+        textwrap.dedent("""\
         id: ok
         title: OK
         severity: P3
@@ -135,7 +141,8 @@ def test_xdist_workers_fragments_merge_into_one_report(pytester: pytest.Pytester
           - order: 1
             description: nothing to do
             command: "true"
-        """))
+        """)
+    )
     for index in range(4):
         (pytester.path / "drills" / f"d{index}.yaml").write_text(
             f"id: drill-{index}\ntitle: Drill {index}\nrunbook: ok\n"
@@ -195,11 +202,10 @@ def test_a_service_that_never_gets_ready_is_reported_with_its_log_and_stopped(
     before = {p.pid for p in psutil.process_iter()}
     result = pytester.runpytest("drills", "-q")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(
-        ["*service 'sleeper' not ready after 1 s*", "*warming up*"]
-    )
+    result.stdout.fnmatch_lines(["*service 'sleeper' not ready after 1 s*", "*warming up*"])
     leftovers = [
-        p for p in psutil.process_iter(["pid", "cmdline"])
+        p
+        for p in psutil.process_iter(["pid", "cmdline"])
         if p.pid not in before and "time.sleep(60)" in " ".join(p.info["cmdline"] or [])
     ]
     assert leftovers == []

@@ -45,7 +45,7 @@ class _MessageRepr(TerminalRepr):
 class _ExplainedItem(pytest.Item):
     """An item whose failures are messages, never tracebacks."""
 
-    def repr_failure(  # type: ignore[override]
+    def repr_failure(
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
     ) -> str | TerminalRepr:
         if isinstance(excinfo.value, DrillbookFailure | DrillbookError):

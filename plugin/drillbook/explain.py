@@ -14,8 +14,7 @@ def explain_failure(result: DrillResult) -> str:
     if failure is None:
         return f"drill {result.drill_id} {result.outcome.value}"
     lines = [
-        f"drill {result.drill_id} ({result.title}) {result.outcome.value} "
-        f"in phase {failure.phase}",
+        f"drill {result.drill_id} ({result.title}) {result.outcome.value} in phase {failure.phase}",
         f"  {failure.summary}",
     ]
     if failure.action is not None:
@@ -31,7 +30,9 @@ def explain_action(action: ActionResult) -> list[str]:
     if action.where:
         lines.append(f"  at {action.where} ({action.role}: {action.label})")
     lines.append(f"  {action.kind}: {action.shown}")
-    lines.append(f"  outcome: {action.outcome.value}" + (f" ({action.message})" if action.message else ""))
+    lines.append(
+        f"  outcome: {action.outcome.value}" + (f" ({action.message})" if action.message else "")
+    )
     if action.exit_code is not None:
         lines.append(f"  exit code: {action.exit_code}")
     if action.status_code is not None:

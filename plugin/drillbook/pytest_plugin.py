@@ -25,32 +25,55 @@ SEVERITY_MARKERS = ("p1", "p2", "p3", "p4")
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("drillbook", "drillbook: runbook drills")
     group.addoption(
-        "--drill-report-dir", dest="drill_report_dir", default=None, metavar="DIR",
+        "--drill-report-dir",
+        dest="drill_report_dir",
+        default=None,
+        metavar="DIR",
         help="where drill reports go (default: the ini setting drillbook_report_dir, 'reports')",
     )
     group.addoption(
-        "--drill-participant", dest="drill_participant", action="append", default=[],
-        metavar="NAME:ROLE", help="a person taking part in the drill, for sign-off; repeatable",
+        "--drill-participant",
+        dest="drill_participant",
+        action="append",
+        default=[],
+        metavar="NAME:ROLE",
+        help="a person taking part in the drill, for sign-off; repeatable",
     )
     group.addoption(
-        "--drill-var", dest="drill_var", action="append", default=[], metavar="NAME=VALUE",
+        "--drill-var",
+        dest="drill_var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
         help="a value for a runbook variable, overriding the drill and environment; repeatable",
     )
     group.addoption(
-        "--dry-run", "--drill-dry-run", dest="drill_dry_run", action="store_true",
+        "--dry-run",
+        "--drill-dry-run",
+        dest="drill_dry_run",
+        action="store_true",
         help="show what each drill would run, and run nothing",
     )
     parser.addini("drillbook_report_dir", "directory for drill reports", default="reports")
-    parser.addini("drillbook_runbook_dirs", "directory names holding runbooks", type="linelist",
-                  default=["runbooks"])
-    parser.addini("drillbook_drill_dirs", "directory names holding drills", type="linelist",
-                  default=["drills"])
+    parser.addini(
+        "drillbook_runbook_dirs",
+        "directory names holding runbooks",
+        type="linelist",
+        default=["runbooks"],
+    )
+    parser.addini(
+        "drillbook_drill_dirs",
+        "directory names holding drills",
+        type="linelist",
+        default=["drills"],
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     for severity in SEVERITY_MARKERS:
-        config.addinivalue_line("markers", f"{severity}: drills of runbooks with severity "
-                                f"{severity.upper()}")
+        config.addinivalue_line(
+            "markers", f"{severity}: drills of runbooks with severity {severity.upper()}"
+        )
     config.addinivalue_line("markers", "drill: a drill collected from a drills/ YAML file")
     workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
     run_id = workerinput.get(RUN_ID_KEY) if workerinput else None

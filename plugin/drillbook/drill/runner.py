@@ -108,8 +108,10 @@ class DrillRun:
     def _run_phases(self) -> None:
         executors = self._executors()
         try:
-            self.phase("steady_state", lambda: self._checks(executors[1], self.drill.steady_state,
-                                                            "steady_state"))
+            self.phase(
+                "steady_state",
+                lambda: self._checks(executors[1], self.drill.steady_state, "steady_state"),
+            )
             self.phase("inject", self._inject)
             self.phase("detect", self._detect)
             self.phase("respond", lambda: self._respond(executors[0]))
@@ -132,17 +134,23 @@ class DrillRun:
             log_dir = self.options.output_dir / "logs" / self.drill.id
             try:
                 self.environment = start_environment(
-                    env_model, root=self.plan.environment.path.parent, log_dir=log_dir,
+                    env_model,
+                    root=self.plan.environment.path.parent,
+                    log_dir=log_dir,
                     clock=self.clock,
                 )
             except DrillbookError as exc:
                 raise PhaseError(f"the system under test did not come up: {exc}") from None
             exported = self.environment.exports
             secret_names |= self.environment.secret_names()
-            self.event("environment", f"environment {env_model.id} up: "
-                       + ", ".join(self.environment.startup_seconds))
+            self.event(
+                "environment",
+                f"environment {env_model.id} up: " + ", ".join(self.environment.startup_seconds),
+            )
         values = resolve_variables(
-            self.runbook, exported=exported, drill_values=self.drill.vars,
+            self.runbook,
+            exported=exported,
+            drill_values=self.drill.vars,
             overrides=self.options.overrides,
         )
         self.variables = values
@@ -196,9 +204,9 @@ class DrillRun:
         finally:
             record.ended_at = self.clock.now()
 
-    def _checks(self, executor: StepExecutor, checks: Sequence[Check], where: str) -> list[
-        ActionResult
-    ] | None:
+    def _checks(
+        self, executor: StepExecutor, checks: Sequence[Check], where: str
+    ) -> list[ActionResult] | None:
         if not checks:
             return None
         results: list[ActionResult] = []
@@ -208,8 +216,9 @@ class DrillRun:
         return results
 
     def _run_check(self, executor: StepExecutor, check: Check, line: int) -> ActionResult:
-        result = executor.run_action(check, label=check.description, role="check", line=line,
-                                     prose=check.expected)
+        result = executor.run_action(
+            check, label=check.description, role="check", line=line, prose=check.expected
+        )
         self._record(result)
         self.event("check", f"{result.outcome.value}: {check.description}")
         if not result.outcome.ok:
@@ -250,10 +259,14 @@ class DrillRun:
                 "respond: manual needs a person at a terminal; run it with `drillbook run`"
             )
         steps = self.runbook.ordered_steps()
-        lines = {step.order: self.plan.runbook.line("steps", self.runbook.steps.index(step))
-                 for step in steps}
+        lines = {
+            step.order: self.plan.runbook.line("steps", self.runbook.steps.index(step))
+            for step in steps
+        }
         outcome = executor.run_steps(
-            steps, select=self._step_selector(), lines=lines,
+            steps,
+            select=self._step_selector(),
+            lines=lines,
             on_result=lambda r: self.event(r.role, f"{r.outcome.value}: {r.label}"),
         )
         for result in [*outcome.results, *outcome.rollbacks]:

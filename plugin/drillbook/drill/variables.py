@@ -45,9 +45,7 @@ def resolve_variables(
     values.update(exported)
     values.update({name: expand(value, values) for name, value in drill_values.items()})
     values.update(overrides)
-    missing = [
-        name for name, var in runbook.vars.items() if var.required and name not in values
-    ]
+    missing = [name for name, var in runbook.vars.items() if var.required and name not in values]
     if missing:
         lines = [
             f"  {name}: {runbook.vars[name].description or 'no description'}" for name in missing

@@ -38,8 +38,13 @@ class LedgerEntry:
     description: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": "intent", "seq": self.seq, "kind": self.kind, "target": self.target,
-                "description": self.description}
+        return {
+            "type": "intent",
+            "seq": self.seq,
+            "kind": self.kind,
+            "target": self.target,
+            "description": self.description,
+        }
 
 
 def _process_identity(pid: int) -> float | None:
@@ -59,9 +64,15 @@ class FaultLedger:
         self._lock = threading.Lock()
         self._entries: list[LedgerEntry] = []
         self._lifted: set[int] = set()
-        self._write({"type": "header", "pid": os.getpid(),
-                     "create_time": _process_identity(os.getpid()), "run_id": run_id,
-                     "started_at": datetime.now(UTC).isoformat()})
+        self._write(
+            {
+                "type": "header",
+                "pid": os.getpid(),
+                "create_time": _process_identity(os.getpid()),
+                "run_id": run_id,
+                "started_at": datetime.now(UTC).isoformat(),
+            }
+        )
 
     def _write(self, record: dict[str, Any]) -> None:
         with self.path.open("a", encoding="utf-8") as handle:
@@ -106,7 +117,8 @@ class FaultLedger:
                 problems.append(f"{entry.description}: {exc}")
         if problems:
             raise DrillbookError(
-                "could not lift everything; still in place:\n  " + "\n  ".join(problems)
+                "could not lift everything; still in place:\n  "
+                + "\n  ".join(problems)
                 + f"\nthe ledger {self.path} keeps them; the next run will try again"
             )
         return lifted
@@ -156,8 +168,12 @@ def read_ledger(path: Path) -> OrphanLedger | None:
             intents.pop(record.get("seq"), None)
     if header is None:
         return None
-    return OrphanLedger(path, int(header["pid"]), header.get("create_time"),
-                        [intents[seq] for seq in sorted(intents)])
+    return OrphanLedger(
+        path,
+        int(header["pid"]),
+        header.get("create_time"),
+        [intents[seq] for seq in sorted(intents)],
+    )
 
 
 def sweep_orphans(directory: Path) -> list[str]:

@@ -34,8 +34,9 @@ class ToxiproxyClient:
         self.close()
 
     # -- requests ------------------------------------------------------------------------
-    def _request(self, method: str, path: str, body: Any = None, *, missing_ok: bool = False
-                 ) -> Any:
+    def _request(
+        self, method: str, path: str, body: Any = None, *, missing_ok: bool = False
+    ) -> Any:
         try:
             response = self._http.request(method, path, json=body)
         except httpx.HTTPError as exc:
@@ -63,8 +64,9 @@ class ToxiproxyClient:
         answer = self._request("GET", "/proxies")
         return dict(answer or {})
 
-    def create_proxy(self, name: str, listen: str, upstream: str, *, enabled: bool = True
-                     ) -> dict[str, Any]:
+    def create_proxy(
+        self, name: str, listen: str, upstream: str, *, enabled: bool = True
+    ) -> dict[str, Any]:
         body = {"name": name, "listen": listen, "upstream": upstream, "enabled": enabled}
         return dict(self._request("POST", "/proxies", body))
 
@@ -83,11 +85,22 @@ class ToxiproxyClient:
         answer = self._request("POST", f"/proxies/{name}", {"enabled": enabled}, missing_ok=True)
         return answer is not None
 
-    def add_toxic(self, proxy: str, *, type: str, name: str | None = None,
-                  stream: str = "downstream", toxicity: float = 1.0,
-                  attributes: dict[str, Any] | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {"type": type, "stream": stream, "toxicity": toxicity,
-                                "attributes": attributes or {}}
+    def add_toxic(
+        self,
+        proxy: str,
+        *,
+        type: str,
+        name: str | None = None,
+        stream: str = "downstream",
+        toxicity: float = 1.0,
+        attributes: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": type,
+            "stream": stream,
+            "toxicity": toxicity,
+            "attributes": attributes or {},
+        }
         if name:
             body["name"] = name
         return dict(self._request("POST", f"/proxies/{proxy}/toxics", body))

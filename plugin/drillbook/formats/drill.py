@@ -15,7 +15,14 @@ from drillbook.formats.common import (
 )
 
 TOXIC_TYPES = (
-    "latency", "bandwidth", "slow_close", "timeout", "reset_peer", "slicer", "limit_data", "noop",
+    "latency",
+    "bandwidth",
+    "slow_close",
+    "timeout",
+    "reset_peer",
+    "slicer",
+    "limit_data",
+    "noop",
 )
 
 
@@ -25,7 +32,13 @@ class ToxicFault(SnakeModel):
     kind: Literal["toxic"] = "toxic"
     proxy: Annotated[str, Field(min_length=1)]
     type: Literal[
-        "latency", "bandwidth", "slow_close", "timeout", "reset_peer", "slicer", "limit_data",
+        "latency",
+        "bandwidth",
+        "slow_close",
+        "timeout",
+        "reset_peer",
+        "slicer",
+        "limit_data",
         "noop",
     ]
     name: str | None = None
@@ -101,9 +114,7 @@ class Drill(SnakeModel):
     tags: list[str] = Field(default_factory=list)
     runbook: Annotated[str, Field(min_length=1)]
     environment: str | None = None
-    vars: dict[Annotated[str, Field(pattern=VAR_NAME_PATTERN)], str] = Field(
-        default_factory=dict
-    )
+    vars: dict[Annotated[str, Field(pattern=VAR_NAME_PATTERN)], str] = Field(default_factory=dict)
     steady_state: list[Check] = Field(default_factory=list)
     inject: list[Fault] = Field(default_factory=list)
     expect: DrillExpectations = Field(default_factory=DrillExpectations)

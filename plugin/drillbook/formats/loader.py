@@ -47,9 +47,9 @@ def load_model(path: Path | str, model: type[ModelT], what: str) -> Loaded[Model
     return validate_document(document.data, document.source, model, what)
 
 
-def load_model_text(text: str, model: type[ModelT], what: str, path: str = "<string>") -> Loaded[
-    ModelT
-]:
+def load_model_text(
+    text: str, model: type[ModelT], what: str, path: str = "<string>"
+) -> Loaded[ModelT]:
     document = load_yaml_text(text, path)
     return validate_document(document.data, document.source, model, what)
 
@@ -59,7 +59,9 @@ def validate_document(
 ) -> Loaded[ModelT]:
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}"
-        raise source.error((), f"a {what} file holds a mapping of keys (id, title, ...); this is {kind}")
+        raise source.error(
+            (), f"a {what} file holds a mapping of keys (id, title, ...); this is {kind}"
+        )
     try:
         return Loaded(model.model_validate(data), source)
     except ValidationError as exc:

@@ -16,14 +16,23 @@ from jmespath.exceptions import JMESPathError
 
 from drillbook.formats.common import Expect, JsonCheck
 
-_STATUS = re.compile(r"^\s*(?:HTTP\s*(?:status\s*)?)?(\d{3})(?:\s+(?:response|OK|status))?\s*$", re.I)
+_STATUS = re.compile(
+    r"^\s*(?:HTTP\s*(?:status\s*)?)?(\d{3})(?:\s+(?:response|OK|status))?\s*$", re.I
+)
 _STATUS_WORDS = re.compile(r"^\s*(?:HTTP\s+)?status(?:\s+code)?\s*(?:=|==|is)?\s*(\d{3})\s*$", re.I)
 _EXIT = re.compile(r"^\s*exit\s*(?:code|status)\s*(?:=|==|is)?\s*(\d+)\s*$", re.I)
 _COMPARISON = re.compile(
     r"^\s*(?P<path>[A-Za-z_@][\w.\[\]@*-]*)\s*(?P<op>==|=|!=|>=|<=|>|<)\s*(?P<value>.+?)\s*$"
 )
-_OPERATORS = {"=": "equals", "==": "equals", "!=": "not_equals", ">": "gt", ">=": "ge",
-              "<": "lt", "<=": "le"}
+_OPERATORS = {
+    "=": "equals",
+    "==": "equals",
+    "!=": "not_equals",
+    ">": "gt",
+    ">=": "ge",
+    "<": "lt",
+    "<=": "le",
+}
 
 
 def parse_prose_expectation(text: str | None) -> Expect | None:
@@ -55,7 +64,9 @@ def _parse_comparison(text: str) -> Expect | None:
     name = _OPERATORS[operator]
     if name in ("gt", "ge", "lt", "le") and not isinstance(value, int | float):
         return None
-    return Expect.model_validate({"json": [JsonCheck.model_validate({"path": path, _camel(name): value})]})
+    return Expect.model_validate(
+        {"json": [JsonCheck.model_validate({"path": path, _camel(name): value})]}
+    )
 
 
 _NOT_A_LITERAL = object()

@@ -73,9 +73,7 @@ class Runbook(CamelModel):
     contacts: list[Contact] = Field(default_factory=list)
     escalation: str | None = None
     tags: list[str] = Field(default_factory=list)
-    vars: dict[Annotated[str, Field(pattern=VAR_NAME_PATTERN)], Var] = Field(
-        default_factory=dict
-    )
+    vars: dict[Annotated[str, Field(pattern=VAR_NAME_PATTERN)], Var] = Field(default_factory=dict)
     owner: str | None = None
 
     @model_validator(mode="before")

@@ -96,7 +96,9 @@ def load_yaml_file(path: Path | str) -> YamlDocument:
         raise LoadError(path, 1, 1, f"cannot read the file: {exc.strerror or exc}") from None
     if len(raw) > MAX_FILE_BYTES:
         raise LoadError(
-            path, 1, 1,
+            path,
+            1,
+            1,
             f"the file is {len(raw)} bytes; drillbook reads YAML files of at most "
             f"{MAX_FILE_BYTES} bytes. Split it into several files.",
         )
@@ -127,7 +129,9 @@ def load_yaml_text(text: str, path: Path | str = "<string>") -> YamlDocument:
     if len(nodes) > 1:
         line, column = _within(text, nodes[1].start_mark)
         raise LoadError(
-            path, line, column,
+            path,
+            line,
+            column,
             "the file holds several YAML documents (separated by ---); put one per file",
         )
     converter = _Converter(source, text)
@@ -161,7 +165,9 @@ def _reader_error(path: Path, text: str, exc: yaml.reader.ReaderError) -> LoadEr
     breaks = list(_LINE_BREAK.finditer(before))
     column = index - (breaks[-1].end() if breaks else 0) + 1
     return LoadError(
-        path, len(breaks) + 1, column,
+        path,
+        len(breaks) + 1,
+        column,
         f"character U+{code:04X} is not allowed in YAML ({exc.reason}); remove it",
     )
 

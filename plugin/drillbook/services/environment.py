@@ -95,7 +95,9 @@ def start_environment(
             spec = environment.services[name]
             process = _start_service(name, spec, ports[name], placeholders, root, log_dir)
             running.processes.append(process)
-            running.startup_seconds[name] = _await_ready(process, spec, placeholders, ports[name], clock)
+            running.startup_seconds[name] = _await_ready(
+                process, spec, placeholders, ports[name], clock
+            )
         running.exports = {
             key: placeholders.fill(value, where=f"exports.{key}")
             for key, value in environment.exports.items()

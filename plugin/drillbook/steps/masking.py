@@ -7,9 +7,13 @@ from collections.abc import Iterable, Mapping
 
 MASK = "********"
 
-SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE|CREDENTIAL|ROUTING_KEY|DSN)", re.I)
+SECRET_NAME = re.compile(
+    r"(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE|CREDENTIAL|ROUTING_KEY|DSN)", re.I
+)
 # The scheme is bounded ({0,40}): unbounded, a long run of letters made masking quadratic.
-_URL_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]{0,40}://)(?P<user>[^:/@\s]+):(?P<pw>[^@/\s]+)@", re.I)
+_URL_PASSWORD = re.compile(
+    r"(?P<scheme>[a-z][a-z0-9+.-]{0,40}://)(?P<user>[^:/@\s]+):(?P<pw>[^@/\s]+)@", re.I
+)
 # "Bearer <token>" anywhere, "Basic <credentials>" only after an Authorization header name:
 # prose such as "Test basic functionality" must stay readable.
 _BEARER = re.compile(
@@ -31,14 +35,10 @@ class Masker:
                 self._secrets.add(value)
 
     @classmethod
-    def for_environment(
-        cls, env: Mapping[str, str], secret_names: Iterable[str] = ()
-    ) -> Masker:
+    def for_environment(cls, env: Mapping[str, str], secret_names: Iterable[str] = ()) -> Masker:
         """Secrets are the values of declared secret vars and of names that look secret."""
         declared = set(secret_names)
-        values = [
-            value for name, value in env.items() if name in declared or is_secret_name(name)
-        ]
+        values = [value for name, value in env.items() if name in declared or is_secret_name(name)]
         return cls(values)
 
     def __call__(self, text: str) -> str:
