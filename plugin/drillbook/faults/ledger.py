@@ -47,7 +47,7 @@ class LedgerEntry:
         }
 
 
-def _process_identity(pid: int) -> float | None:
+def process_identity(pid: int) -> float | None:
     """The process's start time, which tells a live process from a reused pid."""
     try:
         return psutil.Process(pid).create_time()
@@ -68,7 +68,7 @@ class FaultLedger:
             {
                 "type": "header",
                 "pid": os.getpid(),
-                "create_time": _process_identity(os.getpid()),
+                "create_time": process_identity(os.getpid()),
                 "run_id": run_id,
                 "started_at": datetime.now(UTC).isoformat(),
             }
@@ -139,7 +139,7 @@ class OrphanLedger:
     entries: list[LedgerEntry] = field(default_factory=list)
 
     def owner_alive(self) -> bool:
-        current = _process_identity(self.pid)
+        current = process_identity(self.pid)
         return current is not None and (
             self.create_time is None or abs(current - self.create_time) < 1.0
         )
@@ -257,7 +257,7 @@ def _lift_process(target: dict[str, Any]) -> str:
     """Kill a process group this run started, unless the pid now belongs to another process."""
     pid = int(target["pid"])
     description = f"process {target.get('name', pid)} (pid {pid}) stopped"
-    current = _process_identity(pid)
+    current = process_identity(pid)
     if current is None or (target.get("create_time") and abs(current - target["create_time"]) > 1):
         return f"process {target.get('name', pid)} (pid {pid}) already gone"
     with contextlib.suppress(ProcessLookupError, PermissionError):

@@ -55,15 +55,18 @@ class ProxyDownFault(SnakeModel):
 
 
 class HttpFault(SnakeModel):
-    """HTTP errors or delay answered by a dependency instead of its normal responses."""
+    """HTTP errors or delay answered by a dependency instead of its normal responses.
+
+    ``status: null`` with a ``delay`` only slows the real responses down."""
 
     kind: Literal["http"]
     target: Annotated[str, Field(min_length=1)]
-    status: Annotated[int, Field(ge=100, le=599)] = 503
+    status: Annotated[int, Field(ge=200, le=599)] | None = 503
     body: Any = None
     delay: Duration = 0.0
     fraction: Annotated[float, Field(ge=0, le=1)] = 1.0
     count: Annotated[int, Field(ge=1)] | None = None
+    method: str | None = None
     path: str | None = None
 
 

@@ -1,10 +1,12 @@
 """The system-under-test description: which services exist, how each starts, when it is ready,
 and what it exports to the runbook's commands (``APP_URL``, ``ADMIN_TOKEN``, ...).
 
-Placeholders in commands, env and exports are written ``{name}``:
+Placeholders in commands, env, proxies and exports are written ``{name}``:
 ``{python}`` (this interpreter), ``{root}`` (the environment file's directory),
-``{port}`` (the service's own port), ``{services.NAME.port}``, ``{secret.NAME}``
-(a random value made once per run, masked everywhere). A literal brace is ``{{`` or ``}}``.
+``{port}`` (the service's own port), ``{services.NAME.port}`` (and, for a service from a
+provider, ``.host`` and ``.url``), ``{proxies.NAME.port}`` (where a proxy listens),
+``{secret.NAME}`` (a random value made once per run, masked everywhere).
+A literal brace is ``{{`` or ``}}``.
 """
 
 from __future__ import annotations
@@ -32,14 +34,31 @@ class ReadinessProbe(SnakeModel):
 
 
 class ServiceSpec(SnakeModel):
-    """One process of the system under test."""
+    """One part of the system under test: a process drillbook starts from ``command``, or a
+    real component from a provider chain (``provider: postgres``)."""
 
-    command: Annotated[list[str], Field(min_length=1)] | Annotated[str, Field(min_length=1)]
+    command: (
+        Annotated[list[str], Field(min_length=1)] | Annotated[str, Field(min_length=1)] | None
+    ) = None
+    provider: Literal["postgres"] | None = None
+    fault_api: bool = False
     env: dict[Annotated[str, Field(pattern=VAR_NAME_PATTERN)], str] = Field(default_factory=dict)
     cwd: str | None = None
     ready: ReadinessProbe | None = None
     depends_on: list[str] = Field(default_factory=list)
     stop_timeout: Duration = 5.0
+
+    @model_validator(mode="after")
+    def _command_or_provider(self) -> ServiceSpec:
+        if (self.command is None) == (self.provider is None):
+            raise ValueError("a service has either a `command` or a `provider`, not both")
+        return self
+
+
+class ProxySpec(SnakeModel):
+    """A toxiproxy proxy between two parts: drills inject faults on it by its name."""
+
+    upstream: Annotated[str, Field(min_length=3)]
 
 
 class Environment(SnakeModel):
@@ -49,6 +68,7 @@ class Environment(SnakeModel):
     description: str | None = None
     kind: Literal["processes"] = "processes"
     services: dict[Identifier, ServiceSpec] = Field(default_factory=dict)
+    proxies: dict[Identifier, ProxySpec] = Field(default_factory=dict)
     exports: dict[Annotated[str, Field(pattern=VAR_NAME_PATTERN)], str] = Field(
         default_factory=dict
     )

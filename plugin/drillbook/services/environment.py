@@ -1,4 +1,10 @@
-"""Bring up a system under test described by an environment file, and take it down again."""
+"""Bring up a system under test described by an environment file, and take it down again.
+
+Parts from providers (``provider: postgres``) come first, then the proxies between parts
+(on the session's toxiproxy server), then the processes in dependency order. Every proxy
+and process is written to the fault ledger before it exists, so a killed run is cleaned up
+by the next one.
+"""
 
 from __future__ import annotations
 
@@ -12,33 +18,48 @@ from pathlib import Path
 
 from drillbook.drill.clock import Clock, RealClock
 from drillbook.errors import DrillbookError
+from drillbook.faults.ledger import LedgerEntry, process_identity
 from drillbook.formats.environment import Environment, ServiceSpec
 from drillbook.services.ports import reserve_port
+from drillbook.services.postgres import PostgresInstance
 from drillbook.services.processes import ManagedProcess, wait_until_ready
+from drillbook.services.resources import SessionResources
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_.-]*)\}")
 
 
 @dataclass
 class RunningEnvironment:
-    """The started services, the values they export, and which of those are secret."""
+    """The started parts, the values they export, and what the drill may inject faults on."""
 
     environment: Environment
+    resources: SessionResources | None = None
     processes: list[ManagedProcess] = field(default_factory=list)
+    databases: dict[str, PostgresInstance] = field(default_factory=dict)
+    proxies: dict[str, str] = field(default_factory=dict)
+    toxiproxy_url: str | None = None
+    http_targets: dict[str, str] = field(default_factory=dict)
     exports: dict[str, str] = field(default_factory=dict)
     secret_values: dict[str, str] = field(default_factory=dict)
     startup_seconds: dict[str, float] = field(default_factory=dict)
+    ledger_entries: list[LedgerEntry] = field(default_factory=list)
 
     def secret_names(self) -> set[str]:
         return set(self.environment.secrets)
 
     def stop(self) -> None:
-        """Stop every service, last started first; keeps going when one fails to stop."""
+        """Stop every process (last started first), delete our proxies, stop the databases;
+        keeps going when one part fails to stop."""
         for process in reversed(self.processes):
             process.stop()
+        if self.resources is not None:
+            for entry in reversed(self.ledger_entries):
+                self.resources.ledger.lift(entry)
+        for database in self.databases.values():
+            database.stop()
 
     def describe(self) -> list[dict[str, str]]:
-        return [
+        parts = [
             {
                 "name": process.name,
                 "pid": str(process.pid),
@@ -47,15 +68,22 @@ class RunningEnvironment:
             }
             for process in self.processes
         ]
+        parts += [
+            {"name": name, "provider": db.provider, "address": f"{db.host}:{db.port}"}
+            for name, db in self.databases.items()
+        ]
+        return parts
 
 
 class _Placeholders:
     """Fills ``{name}`` placeholders; an unknown name is an error naming the known ones."""
 
-    def __init__(self, root: Path, ports: Mapping[str, int], secret_values: Mapping[str, str]):
+    def __init__(self, root: Path, secret_values: Mapping[str, str]) -> None:
         self.values: dict[str, str] = {"python": sys.executable, "root": str(root)}
-        self.values.update({f"services.{name}.port": str(port) for name, port in ports.items()})
         self.values.update({f"secret.{name}": value for name, value in secret_values.items()})
+
+    def add(self, prefix: str, **values: object) -> None:
+        self.values.update({f"{prefix}.{key}": str(value) for key, value in values.items()})
 
     def fill(self, text: str, *, port: int | None = None, where: str) -> str:
         local = dict(self.values)
@@ -81,23 +109,37 @@ def start_environment(
     root: Path,
     log_dir: Path,
     clock: Clock | None = None,
+    resources: SessionResources | None = None,
 ) -> RunningEnvironment:
-    """Start the services in dependency order and wait for each to be ready. On any failure
-    everything already started is stopped before the error is raised."""
+    """Start everything and wait for each process to be ready. On any failure everything
+    already started is stopped before the error is raised."""
     clock = clock or RealClock()
     root = root.resolve()
-    ports = {name: reserve_port() for name in environment.services}
     secret_values = {name: secrets.token_urlsafe(24) for name in environment.secrets}
-    placeholders = _Placeholders(root, ports, secret_values)
-    running = RunningEnvironment(environment, secret_values=secret_values)
+    placeholders = _Placeholders(root, secret_values)
+    running = RunningEnvironment(environment, resources, secret_values=secret_values)
     try:
+        _start_providers(environment, running, placeholders)
+        ports = {
+            name: reserve_port()
+            for name, spec in environment.services.items()
+            if spec.command is not None
+        }
+        for name, port in ports.items():
+            placeholders.add(
+                f"services.{name}", port=port, host="127.0.0.1", url=f"http://127.0.0.1:{port}"
+            )
+        _create_proxies(environment, running, placeholders)
         for name in environment.start_order():
             spec = environment.services[name]
-            process = _start_service(name, spec, ports[name], placeholders, root, log_dir)
-            running.processes.append(process)
+            if spec.command is None:
+                continue
+            _start_process(name, spec, ports[name], placeholders, root, log_dir, running)
             running.startup_seconds[name] = _await_ready(
-                process, spec, placeholders, ports[name], clock
+                running.processes[-1], spec, placeholders, ports[name], clock
             )
+            if spec.fault_api:
+                running.http_targets[name] = f"http://127.0.0.1:{ports[name]}"
         running.exports = {
             key: placeholders.fill(value, where=f"exports.{key}")
             for key, value in environment.exports.items()
@@ -109,15 +151,48 @@ def start_environment(
     return running
 
 
-def _start_service(
+def _start_providers(
+    environment: Environment, running: RunningEnvironment, placeholders: _Placeholders
+) -> None:
+    for name, spec in environment.services.items():
+        if spec.provider != "postgres":
+            continue
+        if running.resources is None:
+            raise DrillbookError(f"service {name!r} needs a PostgreSQL provider; none is set up")
+        database = running.resources.postgres()
+        running.databases[name] = database
+        placeholders.add(
+            f"services.{name}", port=database.port, host=database.host, url=database.url
+        )
+
+
+def _create_proxies(
+    environment: Environment, running: RunningEnvironment, placeholders: _Placeholders
+) -> None:
+    if not environment.proxies:
+        return
+    if running.resources is None:
+        raise DrillbookError("the environment has proxies, but no toxiproxy provider is set up")
+    running.toxiproxy_url = running.resources.toxiproxy().url
+    for name, spec in environment.proxies.items():
+        upstream = placeholders.fill(spec.upstream, where=f"proxies.{name}.upstream")
+        real_name, port, entry = running.resources.create_proxy(name, upstream)
+        running.ledger_entries.append(entry)
+        running.proxies[name] = real_name
+        placeholders.add(f"proxies.{name}", port=port, host="127.0.0.1")
+
+
+def _start_process(
     name: str,
     spec: ServiceSpec,
     port: int,
     placeholders: _Placeholders,
     root: Path,
     log_dir: Path,
-) -> ManagedProcess:
+    running: RunningEnvironment,
+) -> None:
     where = f"services.{name}"
+    assert spec.command is not None
     argv = spec.command if isinstance(spec.command, list) else shlex.split(spec.command)
     argv = [placeholders.fill(arg, port=port, where=f"{where}.command") for arg in argv]
     env = {
@@ -134,7 +209,16 @@ def _start_service(
         stop_timeout=spec.stop_timeout,
     )
     process.start()
-    return process
+    running.processes.append(process)
+    if running.resources is not None and process.pid is not None:
+        target = {
+            "pid": process.pid,
+            "group": True,
+            "name": name,
+            "create_time": process_identity(process.pid),
+        }
+        entry = running.resources.ledger.record("process", target, f"process {name}")
+        running.ledger_entries.append(entry)
 
 
 def _await_ready(

@@ -82,6 +82,7 @@ class HttpFaultSpec:
             delay=fault.delay,
             fraction=fault.fraction,
             count=fault.count,
+            method=fault.method,
             path=fault.path,
         )
 

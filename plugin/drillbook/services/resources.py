@@ -1,0 +1,101 @@
+"""What one drillbook process shares across its drills: the fault ledger, the toxiproxy
+server (obtained once, on first need), the way to PostgreSQL, and the provider report."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from drillbook.faults.ledger import FaultLedger, LedgerEntry, sweep_orphans
+from drillbook.faults.toxiproxy_client import ToxiproxyClient
+from drillbook.services.chain import Provided
+from drillbook.services.ports import reserve_port
+from drillbook.services.postgres import PostgresInstance, obtain_postgres
+from drillbook.services.toxiproxy import ToxiproxyInstance, obtain_toxiproxy
+
+
+@dataclass
+class SessionResources:
+    """Lazily obtained real parts, and everything that must be undone at the end."""
+
+    state_dir: Path
+    run_id: str
+    toxiproxy_url: str | None = None
+    postgres_url: str | None = None
+    report: Callable[[str], None] = lambda line: None
+    _ledger: FaultLedger | None = field(default=None, init=False)
+    _toxiproxy: Provided[ToxiproxyInstance] | None = field(default=None, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    provider_lines: list[str] = field(default_factory=list, init=False)
+    fixture_proxies: dict[str, str] = field(default_factory=dict, init=False)
+    _sequence: Iterator[int] = field(default_factory=lambda: itertools.count(1), init=False)
+
+    @property
+    def ledger_dir(self) -> Path:
+        return self.state_dir / "ledgers"
+
+    @property
+    def ledger(self) -> FaultLedger:
+        with self._lock:
+            if self._ledger is None:
+                self._ledger = FaultLedger(self.ledger_dir, self.run_id)
+            return self._ledger
+
+    def sweep(self) -> list[str]:
+        """Lift what killed runs left behind (call once at session start)."""
+        lines = sweep_orphans(self.ledger_dir)
+        for line in lines:
+            self.report(line)
+        return lines
+
+    def toxiproxy(self) -> ToxiproxyInstance:
+        with self._lock:
+            if self._toxiproxy is None:
+                self._toxiproxy = obtain_toxiproxy(self.toxiproxy_url)
+                self._note(self._toxiproxy.describe())
+            return self._toxiproxy.value
+
+    def postgres(self) -> PostgresInstance:
+        provided = obtain_postgres(self.postgres_url)
+        with self._lock:
+            self._note(provided.describe())
+        return provided.value
+
+    def _note(self, line: str) -> None:
+        if line not in self.provider_lines:
+            self.provider_lines.append(line)
+            self.report(line)
+
+    def proxy_prefix(self) -> str:
+        """Proxies this process creates are named with it: on a shared server drillbook
+        touches only its own."""
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        return f"drillbook-{self.run_id}-{worker}"
+
+    def create_proxy(self, name: str, upstream: str) -> tuple[str, int, LedgerEntry]:
+        """A proxy on the session's toxiproxy server, named with this run, listening on a free
+        port; written to the ledger before it exists. Returns its real name, port and entry."""
+        server = self.toxiproxy()
+        port = reserve_port()
+        real_name = f"{self.proxy_prefix()}-{next(self._sequence)}-{name}"
+        entry = self.ledger.record(
+            "proxy", {"server": server.url, "proxy": real_name}, f"proxy {name}"
+        )
+        with ToxiproxyClient(server.url) as client:
+            client.create_proxy(real_name, f"127.0.0.1:{port}", upstream)
+        return real_name, port, entry
+
+    def close(self) -> list[str]:
+        """Lift anything still in the ledger and stop the toxiproxy server we started."""
+        lifted: list[str] = []
+        if self._ledger is not None:
+            lifted = self._ledger.lift_all()
+            self._ledger.close()
+        if self._toxiproxy is not None:
+            self._toxiproxy.value.stop()
+            self._toxiproxy = None
+        return lifted
