@@ -15,6 +15,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
 
 from drillbook.drill.clock import Clock, RealClock
 from drillbook.errors import DrillbookError
@@ -161,9 +162,24 @@ def _start_providers(
             raise DrillbookError(f"service {name!r} needs a PostgreSQL provider; none is set up")
         database = running.resources.postgres()
         running.databases[name] = database
-        placeholders.add(
-            f"services.{name}", port=database.port, host=database.host, url=database.url
-        )
+        placeholders.add(f"services.{name}", **_url_parts(database.url))
+
+
+def _url_parts(url: str) -> dict[str, object]:
+    """``{services.db.url}`` and its parts, so a service can reach the database through a
+    proxy: ``postgresql://{services.db.userinfo}@127.0.0.1:{proxies.postgres.port}/...``."""
+    parts = urlsplit(url)
+    user, password = unquote(parts.username or ""), unquote(parts.password or "")
+    userinfo = quote(user, safe="") + (f":{quote(password, safe='')}" if password else "")
+    return {
+        "url": url,
+        "host": parts.hostname or "127.0.0.1",
+        "port": parts.port or 5432,
+        "user": user,
+        "password": password,
+        "userinfo": userinfo,
+        "database": parts.path.lstrip("/"),
+    }
 
 
 def _create_proxies(
