@@ -12,6 +12,7 @@ from drillbook.drill.runner import DrillRun, RunOptions
 from drillbook.faults.injector import FaultInjector
 from drillbook.formats.drill import Fault
 from drillbook.formats.loader import load_drill
+from drillbook.interactive.prompter import ScriptedPrompter
 from drillbook.services.environment import RunningEnvironment
 
 RUNBOOK = """\
@@ -175,3 +176,43 @@ def test_nothing_stays_injected_on_any_path(tmp_path: Path, during: bool) -> Non
     drill_run, trace = run(tmp_path, step2_exit=1, during=during)
     drill_run.execute()
     assert trace.read_text().count("inject") == trace.read_text().count("lift") == 1
+
+
+def manual_run(
+    tmp_path: Path, answers: list[str], interactive: bool = True
+) -> tuple[DrillRun, Path, ScriptedPrompter]:
+    drill_run, trace = run(tmp_path)
+    drill_run.drill.inject.clear()
+    drill_run.drill.respond.mode = "manual"
+    prompter = ScriptedPrompter(answers, interactive=interactive, echo=False)
+    drill_run.options.prompter = prompter
+    return drill_run, trace, prompter
+
+
+def test_manual_response_asks_the_person_and_runs_nothing(tmp_path: Path) -> None:
+    drill_run, trace, prompter = manual_run(tmp_path, ["done", "skip"])
+    result = drill_run.execute()
+    assert result.outcome is DrillOutcome.PASSED
+    respond = next(p for p in result.phases if p.name == "respond")
+    assert [(a.label, a.outcome.value) for a in respond.actions] == [
+        ("step 1: first", "passed"),
+        ("step 2: second", "skipped"),
+    ]
+    assert all(a.kind == "manual" for a in respond.actions)
+    assert any("echo step1" in text for text in prompter.shown)
+    assert trace.read_text().split() == ["verify"], "manual steps are not run by drillbook"
+
+
+def test_aborting_a_manual_response_fails_the_drill_at_that_step(tmp_path: Path) -> None:
+    drill_run, _, _ = manual_run(tmp_path, ["abort"])
+    result = drill_run.execute()
+    assert result.outcome is DrillOutcome.FAILED
+    assert result.failure is not None
+    assert result.failure.summary == "the responder aborted at step 1: first"
+
+
+def test_manual_response_without_a_person_is_an_error(tmp_path: Path) -> None:
+    drill_run, _, _ = manual_run(tmp_path, [], interactive=False)
+    result = drill_run.execute()
+    assert result.outcome is DrillOutcome.ERROR
+    assert result.failure is not None and "pytest with -s" in result.failure.summary

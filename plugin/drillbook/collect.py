@@ -19,6 +19,7 @@ from drillbook.errors import DrillbookError
 from drillbook.explain import explain_failure
 from drillbook.formats.drill import Drill
 from drillbook.formats.loader import Loaded, load_drill
+from drillbook.interactive.prompter import ConsolePrompter, Prompter
 from drillbook.report import junit_properties
 from drillbook.session import DrillSession
 
@@ -104,6 +105,7 @@ class DrillItem(_ExplainedItem):
             dry_run=session.dry_run,
             overrides=session.overrides,
             resources=session.resources,
+            prompter=_prompter(self.config),
         )
         result = DrillRun(self.plan, options).execute()
         session.results.append(result)
@@ -115,6 +117,13 @@ class DrillItem(_ExplainedItem):
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, 0, f"drill {self.name}"
+
+
+def _prompter(config: pytest.Config) -> Prompter | None:
+    """A person can answer only when pytest does not capture output (``-s``)."""
+    if config.getoption("capture") != "no":
+        return None
+    return ConsolePrompter()
 
 
 def _dry_run_text(result: DrillResult) -> str:

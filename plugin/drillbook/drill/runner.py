@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from drillbook.drill.clock import Clock, RealClock
+from drillbook.drill.manual import run_manually
 from drillbook.drill.plan import DrillPlan
 from drillbook.drill.result import DrillOutcome, DrillResult, Failure, PhaseResult, TimelineEvent
 from drillbook.drill.variables import resolve_variables
@@ -20,6 +21,7 @@ from drillbook.faults.drill_injector import LedgerInjector
 from drillbook.faults.injector import FaultInjector
 from drillbook.formats.common import Check
 from drillbook.formats.runbook import Step
+from drillbook.interactive.prompter import Prompter
 from drillbook.services.environment import RunningEnvironment, start_environment
 from drillbook.services.resources import SessionResources
 from drillbook.steps.executor import StepExecutor
@@ -39,6 +41,7 @@ class RunOptions:
     clock: Clock = field(default_factory=RealClock)
     injector_factory: InjectorFactory | None = None
     resources: SessionResources | None = None
+    prompter: Prompter | None = None
     on_event: Callable[[TimelineEvent], None] | None = None
 
 
@@ -280,15 +283,13 @@ class DrillRun:
         respond = self.drill.respond
         if respond.mode == "skip":
             return None
-        if respond.mode == "manual":
-            raise PhaseError(
-                "respond: manual needs a person at a terminal; run it with `drillbook run`"
-            )
         steps = self.runbook.ordered_steps()
         lines = {
             step.order: self.plan.runbook.line("steps", self.runbook.steps.index(step))
             for step in steps
         }
+        if respond.mode == "manual":
+            return self._respond_manually(steps, lines)
         outcome = executor.run_steps(
             steps,
             select=self._step_selector(),
@@ -300,6 +301,29 @@ class DrillRun:
         if outcome.failed is not None:
             raise PhaseFailed(f"runbook step failed: {outcome.failed.label}", outcome.failed)
         return outcome.results
+
+    def _respond_manually(self, steps: list[Step], lines: dict[int, int]) -> list[ActionResult]:
+        prompter = self.options.prompter
+        if prompter is None or not prompter.interactive:
+            raise PhaseError(
+                "respond: manual needs a person at a terminal: run pytest with -s from a "
+                "terminal, or step through the runbook with `drillbook run`"
+            )
+        results, aborted = run_manually(
+            steps,
+            prompter=prompter,
+            clock=self.clock,
+            masker=self.masker,
+            file=display_path(self.plan.runbook.path),
+            lines=lines,
+            select=self._step_selector(),
+        )
+        for result in results:
+            self._record(result)
+            self.event("step", f"{result.outcome.value}: {result.label} ({result.duration:.1f} s)")
+        if aborted is not None:
+            raise PhaseFailed(f"the responder aborted at {aborted.label}", aborted)
+        return results
 
     def _step_selector(self) -> Callable[[Step], bool]:
         choice = self.drill.respond.steps
