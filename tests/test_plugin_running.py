@@ -156,7 +156,7 @@ def test_xdist_workers_fragments_merge_into_one_report(pytester: pytest.Pytester
     assert not (reports / ".fragments").exists() or not any((reports / ".fragments").iterdir())
 
 
-def test_faults_without_an_injector_are_an_error_not_a_pass(pytester: pytest.Pytester) -> None:
+def test_faults_without_an_environment_are_an_error_not_a_pass(pytester: pytest.Pytester) -> None:
     (pytester.path / "runbooks").mkdir()
     (pytester.path / "drills").mkdir()
     (pytester.path / "runbooks" / "ok.yaml").write_text(
@@ -170,7 +170,7 @@ def test_faults_without_an_injector_are_an_error_not_a_pass(pytester: pytest.Pyt
     result = pytester.runpytest("drills", "-q")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
-        ["drill f (F) error in phase inject", "*no fault injector is configured*"]
+        ["drill f (F) error in phase inject", "*it has no `environment:` whose proxies*"]
     )
 
 
