@@ -220,7 +220,7 @@ proxy_down_faults = st.fixed_dictionaries({"kind": st.just("proxy_down"), "proxy
 http_faults = st.fixed_dictionaries(
     {"kind": st.just("http"), "target": words},
     optional=optional(
-        status=st.one_of(st.none(), st.integers(200, 599)),
+        status=st.integers(200, 599),
         body=json_present,
         delay=durations,
         fraction=unit_fraction,

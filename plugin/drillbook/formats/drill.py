@@ -57,17 +57,24 @@ class ProxyDownFault(SnakeModel):
 class HttpFault(SnakeModel):
     """HTTP errors or delay answered by a dependency instead of its normal responses.
 
-    ``status: null`` with a ``delay`` only slows the real responses down."""
+    ``passthrough: true`` with a ``delay`` only slows the real responses down."""
 
     kind: Literal["http"]
     target: Annotated[str, Field(min_length=1)]
-    status: Annotated[int, Field(ge=200, le=599)] | None = 503
+    status: Annotated[int, Field(ge=200, le=599)] = 503
+    passthrough: bool = False
     body: Any = None
     delay: Duration = 0.0
     fraction: Annotated[float, Field(ge=0, le=1)] = 1.0
     count: Annotated[int, Field(ge=1)] | None = None
     method: str | None = None
     path: str | None = None
+
+    @model_validator(mode="after")
+    def _passthrough_needs_delay(self) -> HttpFault:
+        if self.passthrough and self.delay <= 0:
+            raise ValueError("passthrough: true only delays the real answers; give a delay")
+        return self
 
 
 Fault = Annotated[ToxicFault | ProxyDownFault | HttpFault, Field(discriminator="kind")]

@@ -75,9 +75,9 @@ class HttpFaultSpec:
     @classmethod
     def from_model(cls, fault: HttpFault) -> HttpFaultSpec:
         """The spec for a drill file's ``kind: http`` fault (its ``target`` says where)."""
-        body = default_body() if fault.body is None else fault.body
+        body = None if fault.passthrough else (default_body() if fault.body is None else fault.body)
         return cls(
-            status=fault.status,
+            status=None if fault.passthrough else fault.status,
             body=body,
             delay=fault.delay,
             fraction=fault.fraction,
