@@ -90,6 +90,7 @@ class DrillResult:
     failure: Failure | None = None
     services: list[dict[str, str]] = field(default_factory=list)
     providers: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def duration(self) -> float:
@@ -114,4 +115,5 @@ class DrillResult:
             "failure": self.failure.to_dict() if self.failure else None,
             "services": list(self.services),
             "providers": list(self.providers),
+            "timings": dict(self.timings),
         }

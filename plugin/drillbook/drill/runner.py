@@ -89,6 +89,7 @@ class DrillRun:
         self.outcome = DrillOutcome.PASSED
         self.masker = Masker()
         self.variables: dict[str, str] = {}
+        self.timings: dict[str, float] = {}
         self._current: PhaseResult | None = None
         self._incident_start: float | None = None
         self._deadline = 0.0
@@ -99,15 +100,21 @@ class DrillRun:
         self._deadline = self.clock.monotonic() + self.drill.timeout
         self.event("drill", f"drill {self.drill.id} started (runbook {self.runbook.id})")
         try:
-            self._bring_up()
+            setup_started = self.clock.monotonic()
+            try:
+                self._bring_up()
+            finally:
+                self.timings["setup"] = round(self.clock.monotonic() - setup_started, 6)
             self._run_phases()
         except PhaseFailed as failed:
             self._fail(DrillOutcome.FAILED, failed.summary, failed.action)
         except (PhaseError, DrillbookError) as error:
             self._fail(DrillOutcome.ERROR, str(error), None)
         finally:
+            teardown_started = self.clock.monotonic()
             self._lift_faults()
             self._tear_down()
+            self.timings["teardown"] = round(self.clock.monotonic() - teardown_started, 6)
         self.event("drill", f"drill {self.outcome.value}")
         return self._result(started)
 
@@ -175,12 +182,21 @@ class DrillRun:
             cwd=source.parent,
             dry_run=self.options.dry_run,
             file=display_path(source),
+            watch=self.options.resources.watch_process if self.options.resources else None,
         )
 
     def _tear_down(self) -> None:
-        if self.environment is not None:
+        """Stop the system under test; a part that will not stop makes the drill an error."""
+        if self.environment is None:
+            return
+        try:
             self.environment.stop()
-            self.event("environment", "system under test stopped")
+        except DrillbookError as exc:
+            self.event("failure", str(exc))
+            if self.outcome is DrillOutcome.PASSED:
+                self._fail(DrillOutcome.ERROR, str(exc), None)
+            return
+        self.event("environment", "system under test stopped")
 
     def _lift_faults(self) -> None:
         """Lift every fault; a fault that cannot be lifted makes the drill an error."""
@@ -394,5 +410,6 @@ class DrillRun:
             metrics=self.metrics,
             failure=self.failure,
             services=self.environment.describe() if self.environment else [],
+            timings=dict(self.timings),
             providers=list(self.options.resources.provider_lines) if self.options.resources else [],
         )
