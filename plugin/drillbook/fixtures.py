@@ -39,7 +39,7 @@ def postgres_server(drillbook_resources: SessionResources) -> Iterator[PostgresI
     try:
         yield instance
     finally:
-        instance.stop()
+        drillbook_resources.release_postgres(instance)
 
 
 @pytest.fixture(scope="session")

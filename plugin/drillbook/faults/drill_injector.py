@@ -47,10 +47,22 @@ class LedgerInjector:
         ]
 
     def lift_all(self) -> list[str]:
+        """Lift every fault, newest first; one that resists does not keep the others in
+        place: they are all tried, then one error names those still in force."""
         faults = [e for e in self.ledger.pending() if e.kind in ("toxic", "proxy_down", "http")]
-        lifted = []
+        lifted: list[str] = []
+        problems: list[str] = []
         for entry in reversed(faults):
-            lifted.append(self.ledger.lift(entry))
+            try:
+                lifted.append(self.ledger.lift(entry))
+            except Exception as exc:  # every fault gets its chance to be lifted
+                problems.append(f"{entry.description}: {exc}")
+        if problems:
+            raise DrillbookError(
+                f"lifted {len(lifted)} fault(s), but these are still in force:\n  "
+                + "\n  ".join(problems)
+                + f"\nthe ledger {self.ledger.path} keeps them; the next run will try again"
+            )
         return lifted
 
     # -- each kind ----------------------------------------------------------------------

@@ -268,6 +268,30 @@ def _lift_process(target: dict[str, Any]) -> str:
     return description
 
 
+POSTGRES_STOP_SECONDS = 5.0
+
+
+def _lift_postgres(target: dict[str, Any]) -> str:
+    """Stop a local PostgreSQL server this run started and remove its directory.
+
+    Immediate shutdown (SIGQUIT) first, which releases its shared memory; then SIGKILL for
+    the postmaster and its backends (each backend leads its own process group)."""
+    pid = int(target["pid"])
+    path = target["path"]
+    current = process_identity(pid) if pid > 0 else None
+    if current is not None and abs(current - float(target.get("create_time") or current)) <= 1:
+        with contextlib.suppress(psutil.Error):
+            postmaster = psutil.Process(pid)
+            backends = postmaster.children(recursive=True)
+            postmaster.send_signal(signal.SIGQUIT)
+            _, alive = psutil.wait_procs([postmaster, *backends], timeout=POSTGRES_STOP_SECONDS)
+            for process in alive:
+                with contextlib.suppress(psutil.Error):
+                    process.kill()
+    shutil.rmtree(path, ignore_errors=True)
+    return f"PostgreSQL server (pid {pid}) stopped, {path} removed"
+
+
 def _lift_tempdir(target: dict[str, Any]) -> str:
     shutil.rmtree(target["path"], ignore_errors=True)
     return f"temporary directory {target['path']} removed"
@@ -280,4 +304,5 @@ LIFTERS: dict[str, Lifter] = {
     "http": _lift_http,
     "process": _lift_process,
     "tempdir": _lift_tempdir,
+    "postgres": _lift_postgres,
 }

@@ -12,8 +12,9 @@ import re
 import secrets
 import shlex
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
@@ -51,13 +52,20 @@ class RunningEnvironment:
     def stop(self) -> None:
         """Stop every process (last started first), delete our proxies, stop the databases;
         keeps going when one part fails to stop."""
+        problems: list[str] = []
         for process in reversed(self.processes):
-            process.stop()
+            _attempt(process.stop, f"process {process.name}", problems)
         if self.resources is not None:
+            ledger = self.resources.ledger
             for entry in reversed(self.ledger_entries):
-                self.resources.ledger.lift(entry)
-        for database in self.databases.values():
-            database.stop()
+                _attempt(partial(ledger.lift, entry), entry.description, problems)
+        release = self.resources.release_postgres if self.resources else _stop_database
+        for name, database in self.databases.items():
+            _attempt(partial(release, database), f"database {name}", problems)
+        if problems:
+            raise DrillbookError(
+                "the system under test did not stop cleanly:\n  " + "\n  ".join(problems)
+            )
 
     def describe(self) -> list[dict[str, str]]:
         parts = [
@@ -74,6 +82,18 @@ class RunningEnvironment:
             for name, db in self.databases.items()
         ]
         return parts
+
+
+def _attempt(action: Callable[[], object], what: str, problems: list[str]) -> None:
+    """Run one stop action; note a failure and go on with the others."""
+    try:
+        action()
+    except Exception as exc:  # one part that fails to stop must not keep the others running
+        problems.append(f"{what}: {exc}")
+
+
+def _stop_database(database: PostgresInstance) -> None:
+    database.stop()
 
 
 class _Placeholders:

@@ -7,15 +7,25 @@ import itertools
 import os
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from drillbook.faults.ledger import FaultLedger, LedgerEntry, sweep_orphans
+from drillbook.faults.ledger import FaultLedger, LedgerEntry, process_identity, sweep_orphans
 from drillbook.faults.toxiproxy_client import ToxiproxyClient
 from drillbook.services.chain import Provided
 from drillbook.services.ports import reserve_port
 from drillbook.services.postgres import PostgresInstance, obtain_postgres
 from drillbook.services.toxiproxy import ToxiproxyInstance, obtain_toxiproxy
+
+
+def postmaster_pid(data_dir: Path) -> int:
+    """The server's pid from the first line of ``postmaster.pid`` in its data directory."""
+    try:
+        first = (data_dir / "postmaster.pid").read_text().split("\n", 1)[0].strip()
+    except OSError:
+        return 0
+    return int(first) if first.isdigit() else 0
 
 
 @dataclass
@@ -33,6 +43,7 @@ class SessionResources:
     provider_lines: list[str] = field(default_factory=list, init=False)
     fixture_proxies: dict[str, str] = field(default_factory=dict, init=False)
     _sequence: Iterator[int] = field(default_factory=lambda: itertools.count(1), init=False)
+    _postgres_entries: dict[int, LedgerEntry] = field(default_factory=dict, init=False)
 
     @property
     def ledger_dir(self) -> Path:
@@ -60,10 +71,44 @@ class SessionResources:
             return self._toxiproxy.value
 
     def postgres(self) -> PostgresInstance:
+        """A PostgreSQL server; one drillbook starts is in the ledger until ``release_postgres``,
+        so a killed run's server is stopped and its directory removed by the next run."""
         provided = obtain_postgres(self.postgres_url)
+        instance = provided.value
         with self._lock:
             self._note(provided.describe())
-        return provided.value
+        if instance.data_dir is not None:
+            pid = postmaster_pid(instance.data_dir)
+            target = {
+                "pid": pid,
+                "create_time": process_identity(pid) if pid else None,
+                "path": str(instance.data_dir.parent),
+            }
+            entry = self.ledger.record("postgres", target, f"PostgreSQL at port {instance.port}")
+            self._postgres_entries[id(instance)] = entry
+        return instance
+
+    def release_postgres(self, instance: PostgresInstance) -> None:
+        """Stop a server from ``postgres()`` (a no-op for a given URL) and close its entry."""
+        instance.stop()
+        entry = self._postgres_entries.pop(id(instance), None)
+        if entry is not None:
+            self.ledger.lift(entry)
+
+    @contextmanager
+    def watch_process(self, pid: int) -> Iterator[None]:
+        """A step command's process group is in the ledger while it runs."""
+        target = {
+            "pid": pid,
+            "group": True,
+            "name": "step command",
+            "create_time": process_identity(pid),
+        }
+        entry = self.ledger.record("process", target, f"step command (pid {pid})")
+        try:
+            yield
+        finally:
+            self.ledger.lift(entry)
 
     def _note(self, line: str) -> None:
         if line not in self.provider_lines:

@@ -23,7 +23,7 @@ from drillbook.steps.envvars import UndefinedVariable, merged_environment
 from drillbook.steps.expectations import check, default_mismatches
 from drillbook.steps.masking import Masker
 from drillbook.steps.outcome import ActionResult, Mismatch, Outcome
-from drillbook.steps.shell import CommandNotStarted, run_shell
+from drillbook.steps.shell import CommandNotStarted, ProcessWatch, run_shell
 
 MASK_MARGIN = 8 * 1024
 """Extra bytes kept before the output tail, so a secret cut by the tail is still masked whole."""
@@ -72,6 +72,7 @@ class StepExecutor:
         http_client: httpx.Client | None = None,
         output_limit: int = 64 * 1024,
         file: str | None = None,
+        watch: ProcessWatch | None = None,
     ) -> None:
         self.env = dict(env)
         self.masker = masker
@@ -80,6 +81,7 @@ class StepExecutor:
         self.dry_run = dry_run
         self.output_limit = output_limit
         self.file = file
+        self.watch = watch
         self._client = http_client
         self._owns_client = http_client is None
 
@@ -140,6 +142,7 @@ class StepExecutor:
                 timeout=action.timeout,
                 limit=self.output_limit + MASK_MARGIN,
                 cwd=self.cwd,
+                watch=self.watch,
             )
         except CommandNotStarted as error:
             return _Attempt(Outcome.ERROR, command, message=str(error))

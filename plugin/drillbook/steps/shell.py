@@ -13,7 +13,8 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -28,6 +29,8 @@ KILL_GRACE = 2.0
 DRAIN_AFTER_EXIT = 0.5
 """Seconds to keep reading pipes still held open by processes that left the group."""
 _TICK = 0.05
+ProcessWatch = Callable[[int], AbstractContextManager[object]]
+"""Entered with a command's process group id while the command runs (see ``run_shell``)."""
 _READ_SIZE = 64 * 1024
 
 
@@ -58,14 +61,34 @@ def run_shell(
     limit: int,
     cwd: Path | None = None,
     kill_grace: float = KILL_GRACE,
+    watch: ProcessWatch | None = None,
 ) -> ShellRun:
     """Run ``command`` with exactly ``env``; keep the last ``limit`` bytes of stdout and stderr.
+
+    ``watch``, when given, is entered with the shell's pid (its process group) right after
+    it starts and left once the group is gone: drills write the group to the fault ledger
+    there, so a run killed mid-step has its command ended by the next run.
 
     When the command outlives ``timeout`` seconds (real time) its whole process group gets
     SIGTERM, then SIGKILL after ``kill_grace`` seconds. Processes the command left running
     in its group after it exits are ended the same way, so a step leaves nothing behind.
     """
     process = _start(command, env=env, cwd=cwd)
+    with contextlib.ExitStack() as stack:
+        if watch is not None:
+            try:
+                stack.enter_context(watch(process.pid))
+            except BaseException:
+                _signal_group(process.pid, signal.SIGKILL)
+                _reap(process)
+                raise
+        return _supervise(process, timeout=timeout, limit=limit, kill_grace=kill_grace)
+
+
+def _supervise(
+    process: subprocess.Popen[bytes], *, timeout: float, limit: int, kill_grace: float
+) -> ShellRun:
+    """Capture a started command until it exits or times out; end its group either way."""
     capture = _Capture(process, limit)
     ended = False
     try:
