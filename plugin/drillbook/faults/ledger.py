@@ -200,46 +200,36 @@ def sweep_orphans(directory: Path) -> list[str]:
 
 
 # -- how each kind of entry is undone ------------------------------------------------------
-def _lift_toxic(target: dict[str, Any]) -> str:
+def _on_toxiproxy(target: dict[str, Any], description: str, action: str) -> str:
+    """Undo one thing on a toxiproxy server; a server that is gone took it with it."""
     from drillbook.faults.toxiproxy_client import ToxiproxyClient, ToxiproxyError
 
-    description = f"toxic {target['toxic']} on proxy {target['proxy']}"
     try:
         with ToxiproxyClient(target["server"]) as client:
-            client.remove_toxic(target["proxy"], target["toxic"])
+            if action == "remove_toxic":
+                client.remove_toxic(target["proxy"], target["toxic"])
+            elif action == "enable":
+                client.set_enabled(target["proxy"], True)
+            else:
+                client.delete_proxy(target["proxy"])
     except ToxiproxyError as exc:
-        if exc.status is None:  # the server is gone, and its toxics with it
+        if exc.status is None:
             return f"{description} (server {target['server']} gone)"
         raise
     return description
+
+
+def _lift_toxic(target: dict[str, Any]) -> str:
+    description = f"toxic {target['toxic']} on proxy {target['proxy']}"
+    return _on_toxiproxy(target, description, "remove_toxic")
 
 
 def _lift_proxy_down(target: dict[str, Any]) -> str:
-    from drillbook.faults.toxiproxy_client import ToxiproxyClient, ToxiproxyError
-
-    description = f"proxy {target['proxy']} re-enabled"
-    try:
-        with ToxiproxyClient(target["server"]) as client:
-            client.set_enabled(target["proxy"], True)
-    except ToxiproxyError as exc:
-        if exc.status is None:
-            return f"{description} (server {target['server']} gone)"
-        raise
-    return description
+    return _on_toxiproxy(target, f"proxy {target['proxy']} re-enabled", "enable")
 
 
 def _lift_proxy(target: dict[str, Any]) -> str:
-    from drillbook.faults.toxiproxy_client import ToxiproxyClient, ToxiproxyError
-
-    description = f"proxy {target['proxy']} deleted"
-    try:
-        with ToxiproxyClient(target["server"]) as client:
-            client.delete_proxy(target["proxy"])
-    except ToxiproxyError as exc:
-        if exc.status is None:
-            return f"{description} (server {target['server']} gone)"
-        raise
-    return description
+    return _on_toxiproxy(target, f"proxy {target['proxy']} deleted", "delete")
 
 
 def _lift_http(target: dict[str, Any]) -> str:

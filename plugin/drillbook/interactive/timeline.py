@@ -3,10 +3,7 @@ did, written as JSON after every change so a crash mid-incident still leaves it 
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import secrets
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from drillbook.errors import DrillbookError
+from drillbook.report.atomic import write_text_atomic
 from drillbook.steps.masking import Masker
 from drillbook.steps.outcome import ActionResult, Outcome
 
@@ -135,7 +133,7 @@ class Timeline:
             return
         text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
         try:
-            write_atomic(self.path, text)
+            write_text_atomic(self.path, text)
         except OSError as error:
             reason = error.strerror or str(error)
             raise DrillbookError(f"cannot write the timeline {self.path}: {reason}") from None
@@ -157,22 +155,6 @@ def mask_tree(value: Any, masker: Masker) -> Any:
     if isinstance(value, dict):
         return {mask_tree(key, masker): mask_tree(item, masker) for key, item in value.items()}
     return value
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then ``os.replace`` it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
 
 
 def default_timeline_path(runbook_id: str, started_at: datetime) -> Path:
