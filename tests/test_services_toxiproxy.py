@@ -1,0 +1,288 @@
+"""The toxiproxy provider chain: a given URL (option or environment), a ``toxiproxy-server``
+binary on PATH, a container when a Docker engine answers, and drillbook's embedded server.
+
+The binary here is a stand-in script that maps toxiproxy-server's ``-host``/``-port`` flags
+onto drillbook's own server command, so the provider really starts, waits for and stops an
+external process.
+"""
+
+from __future__ import annotations
+
+import socket
+import stat
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+from drillbook.errors import DrillbookError
+from drillbook.faults.server import VERSION, ToxiproxyServer
+from drillbook.faults.toxiproxy_client import ToxiproxyClient
+from drillbook.services.chain import NoProvider
+from drillbook.services.ports import free_port
+from drillbook.services.resources import SessionResources
+from drillbook.services.toxiproxy import PROVIDER_NAMES, URL_ENV, obtain_toxiproxy
+
+FAKE_BINARY = """\
+#!/bin/sh
+# toxiproxy-server's flags mapped onto drillbook's toxiproxy-compatible server
+host=127.0.0.1
+port=8474
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -host) host="$2"; shift 2 ;;
+    -port) port="$2"; shift 2 ;;
+    *) shift ;;
+  esac
+done
+exec "{python}" -m drillbook.faults.server.command --host "$host" --port "$port"
+"""
+
+BROKEN_BINARY = """\
+#!/bin/sh
+echo "toxiproxy-server: cannot start" >&2
+exit 3
+"""
+
+
+@pytest.fixture(scope="module")
+def running_server() -> Iterator[str]:
+    """A toxiproxy API someone else runs (the URL a user would give)."""
+    with ToxiproxyServer("127.0.0.1", 0) as server:
+        yield server.url
+
+
+@pytest.fixture
+def bare_environ(tmp_path: Path) -> dict[str, str]:
+    """No URL, no toxiproxy-server on PATH, no Docker engine: only the embedded server."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    return {
+        "PATH": f"{empty}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "DOCKER_HOST": f"tcp://127.0.0.1:{free_port()}",
+    }
+
+
+def _install(tmp_path: Path, text: str) -> Path:
+    bindir = tmp_path / "bin"
+    bindir.mkdir(exist_ok=True)
+    binary = bindir / "toxiproxy-server"
+    binary.write_text(text.format(python=sys.executable))
+    binary.chmod(binary.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return bindir
+
+
+def _children() -> set[int]:
+    return {child.pid for child in psutil.Process().children(recursive=True)}
+
+
+def _refuses(url: str) -> bool:
+    host, port = url.removeprefix("http://").split(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=1).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
+# -- a given URL ----------------------------------------------------------------------------
+def test_a_given_url_is_used_and_no_server_is_started(
+    running_server: str, bare_environ: dict[str, str]
+) -> None:
+    before = _children()
+    provided = obtain_toxiproxy(running_server, environ=bare_environ)
+    instance = provided.value
+    assert (instance.provider, instance.url, instance.owned) == ("given-url", running_server, False)
+    assert instance.version == VERSION
+    assert [a.provider for a in provided.attempts] == ["given-url"]
+    assert _children() == before
+    instance.stop()  # not ours: stopping it must leave it running
+    assert httpx.get(f"{running_server}/version", timeout=2).status_code == 200
+    assert provided.describe() == f"toxiproxy: using given-url {VERSION} at {running_server}"
+
+
+def test_the_url_may_come_from_the_environment(
+    running_server: str, bare_environ: dict[str, str]
+) -> None:
+    provided = obtain_toxiproxy(None, environ={**bare_environ, URL_ENV: running_server + "/"})
+    assert provided.provider == "given-url"
+    assert provided.value.url == running_server
+
+
+def test_a_given_url_wins_over_the_environment(
+    running_server: str, bare_environ: dict[str, str]
+) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    provided = obtain_toxiproxy(running_server, environ={**bare_environ, URL_ENV: dead})
+    assert provided.value.url == running_server
+
+
+def test_a_bad_given_url_is_reported_and_the_chain_falls_through(
+    bare_environ: dict[str, str],
+) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    provided = obtain_toxiproxy(dead, environ=bare_environ)
+    try:
+        assert provided.provider == "embedded"
+        given = provided.attempts[0]
+        assert (given.provider, given.outcome) == ("given-url", "unavailable")
+        assert given.reason.startswith(f"{dead} did not answer: ConnectError")
+        assert f"given-url: {dead} did not answer" in provided.describe()
+    finally:
+        provided.value.stop()
+
+
+# -- a toxiproxy-server binary on PATH --------------------------------------------------------
+def test_a_binary_on_path_is_started_used_and_stopped(
+    tmp_path: Path, bare_environ: dict[str, str]
+) -> None:
+    bindir = _install(tmp_path, FAKE_BINARY)
+    environ = {**bare_environ, "PATH": f"{bindir}:{bare_environ['PATH']}"}
+    before = _children()
+    provided = obtain_toxiproxy(None, environ=environ)
+    instance = provided.value
+    try:
+        assert (instance.provider, instance.owned) == ("toxiproxy-server", True)
+        assert instance.version == VERSION
+        started = _children() - before
+        assert len(started) == 1
+        server = psutil.Process(started.pop())
+        assert "drillbook.faults.server.command" in " ".join(server.cmdline())
+        port = instance.url.rsplit(":", 1)[1]
+        assert server.cmdline()[-2:] == ["--port", port]  # the port the provider chose
+        with ToxiproxyClient(instance.url) as client:
+            created = client.create_proxy("db", "127.0.0.1:0", f"127.0.0.1:{free_port()}")
+            assert created["name"] == "db"
+        assert provided.describe() == (
+            f"toxiproxy: using toxiproxy-server {VERSION} at {instance.url} (given-url: not set)"
+        )
+    finally:
+        instance.stop()
+    assert not server.is_running() or server.status() == psutil.STATUS_ZOMBIE
+    assert _refuses(instance.url)
+
+
+def test_a_binary_that_exits_at_once_is_reported_and_the_chain_falls_through(
+    tmp_path: Path, bare_environ: dict[str, str]
+) -> None:
+    bindir = _install(tmp_path, BROKEN_BINARY)
+    environ = {**bare_environ, "PATH": f"{bindir}:{bare_environ['PATH']}"}
+    provided = obtain_toxiproxy(None, environ=environ)
+    try:
+        assert provided.provider == "embedded"
+        binary = next(a for a in provided.attempts if a.provider == "toxiproxy-server")
+        assert binary.outcome == "unavailable"
+        assert "exited before it answered" in binary.reason
+    finally:
+        provided.value.stop()
+
+
+# -- docker, then the embedded server ---------------------------------------------------------
+def test_without_an_engine_docker_is_skipped_quickly_with_its_reason(
+    bare_environ: dict[str, str],
+) -> None:
+    provided = obtain_toxiproxy(None, environ=bare_environ)
+    try:
+        docker = next(a for a in provided.attempts if a.provider == "docker")
+        assert docker.outcome == "unavailable"
+        assert docker.reason.startswith(f"no engine at {bare_environ['DOCKER_HOST']}")
+        assert docker.seconds < 1.0
+        assert "start a Docker engine" in docker.fix
+    finally:
+        provided.value.stop()
+
+
+def test_an_engine_that_never_answers_is_given_up_on_in_under_a_second(
+    bare_environ: dict[str, str],
+) -> None:
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # accepts connections (in the backlog) and never says a word
+    host = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
+    try:
+        provided = obtain_toxiproxy(None, environ={**bare_environ, "DOCKER_HOST": host})
+        provided.value.stop()
+    finally:
+        silent.close()
+    docker = next(a for a in provided.attempts if a.provider == "docker")
+    assert docker.reason == f"no engine at {host}: no answer in time"
+    assert docker.seconds < 1.0
+
+
+def test_the_embedded_server_comes_last_and_works(bare_environ: dict[str, str]) -> None:
+    provided = obtain_toxiproxy(None, environ=bare_environ)
+    instance = provided.value
+    try:
+        assert [a.provider for a in provided.attempts] == list(PROVIDER_NAMES)
+        assert [a.outcome for a in provided.attempts] == ["unavailable"] * 3 + ["used"]
+        assert (instance.provider, instance.owned, instance.version) == ("embedded", True, VERSION)
+        with ToxiproxyClient(instance.url) as client:
+            assert client.version() == VERSION
+        line = provided.describe()
+        assert line.startswith(f"toxiproxy: using embedded {VERSION} at {instance.url} (")
+        assert "given-url: not set; toxiproxy-server: not on PATH; docker: no engine at" in line
+    finally:
+        instance.stop()
+    assert _refuses(instance.url)
+
+
+def test_prefer_picks_and_orders_the_providers(
+    running_server: str, bare_environ: dict[str, str]
+) -> None:
+    provided = obtain_toxiproxy(running_server, prefer=["embedded"], environ=bare_environ)
+    try:
+        assert [a.provider for a in provided.attempts] == ["embedded"]
+        assert provided.value.url != running_server
+    finally:
+        provided.value.stop()
+
+
+def test_an_unknown_provider_name_lists_the_known_ones() -> None:
+    with pytest.raises(DrillbookError) as raised:
+        obtain_toxiproxy(None, prefer=["given-url", "kubernetes"])
+    assert str(raised.value) == (
+        "unknown toxiproxy provider 'kubernetes': "
+        "choose from given-url, toxiproxy-server, docker, embedded"
+    )
+
+
+def test_no_provider_says_each_reason_and_how_to_fix_it(bare_environ: dict[str, str]) -> None:
+    with pytest.raises(NoProvider) as raised:
+        obtain_toxiproxy(None, prefer=["given-url", "toxiproxy-server"], environ=bare_environ)
+    assert str(raised.value).splitlines() == [
+        "no way to obtain toxiproxy; tried in order:",
+        "  - given-url: not set",
+        f"    fix: pass --toxiproxy-url http://HOST:8474, set {URL_ENV}, "
+        "or set drillbook_toxiproxy_url",
+        "  - toxiproxy-server: not on PATH",
+        "    fix: install toxiproxy-server from Shopify's toxiproxy releases and put it on PATH",
+    ]
+
+
+# -- the session's server -----------------------------------------------------------------------
+def test_a_session_obtains_one_server_reports_it_once_and_stops_only_its_own(
+    tmp_path: Path, running_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines: list[str] = []
+    given = SessionResources(tmp_path, "run", toxiproxy_url=running_server, report=lines.append)
+    threads = [threading.Thread(target=given.toxiproxy) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert lines == [f"toxiproxy: using given-url {VERSION} at {running_server}"]
+    given.close()
+    assert httpx.get(f"{running_server}/version", timeout=2).status_code == 200
+
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    monkeypatch.setenv("DOCKER_HOST", f"tcp://127.0.0.1:{free_port()}")
+    monkeypatch.delenv(URL_ENV, raising=False)
+    owned = SessionResources(tmp_path, "run2")
+    url = owned.toxiproxy().url
+    assert owned.toxiproxy().url == url
+    owned.close()
+    assert _refuses(url)
