@@ -106,7 +106,7 @@ class Incident:
         """A newly detected incident, its detection the first event of its timeline."""
         detected_at = clock.now()
         incident = cls(
-            id=id or new_incident_id(clock),
+            id=new_incident_id(clock) if id is None else id,
             title=title,
             severity=severity,
             detected_at=detected_at,
