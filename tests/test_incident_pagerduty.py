@@ -187,6 +187,19 @@ def test_a_trigger_needs_a_source(pd: respx.MockRouter, client: PagerDutyClient)
     assert route.call_count == 0
 
 
+def test_an_id_too_long_for_a_dedup_key_is_refused_before_sending(
+    pd: respx.MockRouter, client: PagerDutyClient
+) -> None:
+    route = pd.post(EVENTS_URL).respond(202, json=ACCEPTED)
+    long_id = Incident.open("Disk full", "P3", clock=VirtualClock(START), id="INC-" + "9" * 252)
+    with pytest.raises(PagerDutyError, match="longer than PagerDuty's 255-character dedup_key"):
+        client.acknowledge(long_id)
+    assert route.call_count == 0
+    fits = Incident.open("Disk full", "P3", clock=VirtualClock(START), id="INC-" + "9" * 251)
+    client.acknowledge(fits)
+    assert route.call_count == 1
+
+
 # -- retries ---------------------------------------------------------------------------------
 def test_429_twice_then_accepted(
     pd: respx.MockRouter, client: PagerDutyClient, clock: SleepLog

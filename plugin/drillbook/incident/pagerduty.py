@@ -242,10 +242,8 @@ class PagerDutyClient:
         content = json.dumps({"routing_key": self._routing_key.reveal(), **event}).encode()
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         try:
-            response = self._http.post(self._url, content=content, headers=headers)
-            response.read()
-            return response
-        except httpx.TransportError as error:
+            return self._http.post(self._url, content=content, headers=headers)
+        except httpx.RequestError as error:
             return self._masker(f"could not reach {self.url}: {type(error).__name__}: {error}")
 
     def _accepted(self, what: str, response: httpx.Response) -> str:
