@@ -97,11 +97,12 @@ class Detector:
     def evaluate_once(self) -> list[Evaluation]:
         """Poll every rule once (each metric endpoint is scraped once per poll)."""
         with self._lock:
-            at, now = self.clock.monotonic(), self.clock.now()
             scrapes: dict[Endpoint, ScrapeResult] = {}
             evaluations = []
             for state in self._states:
                 reading = self._mask(self._read(state, scrapes))
+                # timed when the answer is in: a rule cannot fire before what it saw happened
+                at, now = self.clock.monotonic(), self.clock.now()
                 evaluations.append(self._judge(state, reading, at, now))
             self._polls += 1
             for state, evaluation in zip(self._states, evaluations, strict=True):
