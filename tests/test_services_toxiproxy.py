@@ -8,8 +8,11 @@ external process.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import socket
 import stat
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -286,3 +289,79 @@ def test_a_session_obtains_one_server_reports_it_once_and_stops_only_its_own(
     assert owned.toxiproxy().url == url
     owned.close()
     assert _refuses(url)
+
+
+KILLED_SESSION = """\
+import sys, time
+from pathlib import Path
+from drillbook.services.resources import SessionResources
+
+resources = SessionResources(Path(sys.argv[1]), "killed")
+server = resources.toxiproxy()
+resources.create_proxy("db", "127.0.0.1:9")
+print(server.provider, server.url, server.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def _binary_environ(tmp_path: Path) -> dict[str, str]:
+    bindir = _install(tmp_path, FAKE_BINARY)
+    environ = {k: v for k, v in os.environ.items() if k != URL_ENV}
+    environ["PATH"] = f"{bindir}:{environ['PATH']}"
+    environ["DOCKER_HOST"] = f"tcp://127.0.0.1:{free_port()}"
+    return environ
+
+
+def test_a_session_stops_the_binary_it_started_and_closes_its_ledger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in _binary_environ(tmp_path).items():
+        monkeypatch.setenv(key, value)
+    resources = SessionResources(tmp_path / "state", "run")
+    server = resources.toxiproxy()
+    assert server.provider == "toxiproxy-server" and server.pid is not None
+    process = psutil.Process(server.pid)
+    resources.create_proxy("db", "127.0.0.1:9")
+    assert [e.kind for e in resources.ledger.pending()] == ["process", "proxy"]
+    resources.close()
+    assert not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
+    assert _refuses(server.url)
+    assert list((tmp_path / "state" / "ledgers").iterdir()) == []
+
+
+def test_a_binary_left_by_a_killed_session_is_stopped_by_the_next(tmp_path: Path) -> None:
+    script = tmp_path / "session.py"
+    script.write_text(KILLED_SESSION)
+    state = tmp_path / "state"
+    killed = subprocess.Popen(
+        [sys.executable, str(script), str(state)],
+        env=_binary_environ(tmp_path),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    pid = ""
+    try:
+        assert killed.stdout is not None
+        provider, url, pid = killed.stdout.readline().split()
+        killed.kill()
+        killed.wait(10)
+        server = psutil.Process(int(pid))
+        assert provider == "toxiproxy-server" and server.is_running()
+        with ToxiproxyClient(url) as client:
+            assert [name.rsplit("-", 1)[1] for name in client.proxies()] == ["db"]
+        lines = SessionResources(state, "next").sweep()
+        assert [line.split(": ", 1)[1] for line in lines] == [
+            "proxy drillbook-killed-main-1-db deleted",
+            f"process toxiproxy-server (pid {pid}) stopped",
+        ]
+        server.wait(10)  # SIGKILLed; a process whose parent died is reaped by init
+        assert _refuses(url)
+        assert list((state / "ledgers").iterdir()) == []
+    finally:
+        killed.kill()
+        killed.wait(10)
+        if killed.stdout is not None:
+            killed.stdout.close()
+        if pid:  # the sweep did not stop it: leave nothing running
+            with contextlib.suppress(psutil.Error):
+                psutil.Process(int(pid)).kill()

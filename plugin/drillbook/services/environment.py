@@ -8,6 +8,7 @@ by the next one.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 import shlex
@@ -167,7 +168,8 @@ def start_environment(
         }
         running.exports.update(secret_values)
     except BaseException:
-        running.stop()
+        with contextlib.suppress(DrillbookError):  # the error that stopped the start says more
+            running.stop()
         raise
     return running
 

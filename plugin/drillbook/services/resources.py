@@ -43,7 +43,7 @@ class SessionResources:
     provider_lines: list[str] = field(default_factory=list, init=False)
     fixture_proxies: dict[str, str] = field(default_factory=dict, init=False)
     _sequence: Iterator[int] = field(default_factory=lambda: itertools.count(1), init=False)
-    _postgres_entries: dict[int, LedgerEntry] = field(default_factory=dict, init=False)
+    _postgres_entries: dict[PostgresInstance, LedgerEntry] = field(default_factory=dict, init=False)
 
     @property
     def ledger_dir(self) -> Path:
@@ -52,9 +52,13 @@ class SessionResources:
     @property
     def ledger(self) -> FaultLedger:
         with self._lock:
-            if self._ledger is None:
-                self._ledger = FaultLedger(self.ledger_dir, self.run_id)
-            return self._ledger
+            return self._ledger_locked()
+
+    def _ledger_locked(self) -> FaultLedger:
+        """The ledger, made on first use; the caller holds ``_lock``."""
+        if self._ledger is None:
+            self._ledger = FaultLedger(self.ledger_dir, self.run_id)
+        return self._ledger
 
     def sweep(self) -> list[str]:
         """Lift what killed runs left behind (call once at session start)."""
@@ -66,8 +70,18 @@ class SessionResources:
     def toxiproxy(self) -> ToxiproxyInstance:
         with self._lock:
             if self._toxiproxy is None:
-                self._toxiproxy = obtain_toxiproxy(self.toxiproxy_url)
-                self._note(self._toxiproxy.describe())
+                provided = obtain_toxiproxy(self.toxiproxy_url)
+                self._toxiproxy = provided
+                self._note(provided.describe())
+                if provided.value.pid is not None:  # a server process of ours: in the ledger
+                    pid = provided.value.pid
+                    target = {
+                        "pid": pid,
+                        "group": True,
+                        "name": provided.provider,
+                        "create_time": process_identity(pid),
+                    }
+                    self._ledger_locked().record("process", target, f"{provided.provider} server")
             return self._toxiproxy.value
 
     def postgres(self) -> PostgresInstance:
@@ -85,13 +99,13 @@ class SessionResources:
                 "path": str(instance.data_dir.parent),
             }
             entry = self.ledger.record("postgres", target, f"PostgreSQL at port {instance.port}")
-            self._postgres_entries[id(instance)] = entry
+            self._postgres_entries[instance] = entry
         return instance
 
     def release_postgres(self, instance: PostgresInstance) -> None:
         """Stop a server from ``postgres()`` (a no-op for a given URL) and close its entry."""
         instance.stop()
-        entry = self._postgres_entries.pop(id(instance), None)
+        entry = self._postgres_entries.pop(instance, None)
         if entry is not None:
             self.ledger.lift(entry)
 
@@ -137,10 +151,12 @@ class SessionResources:
     def close(self) -> list[str]:
         """Lift anything still in the ledger and stop the toxiproxy server we started."""
         lifted: list[str] = []
-        if self._ledger is not None:
-            lifted = self._ledger.lift_all()
-            self._ledger.close()
-        if self._toxiproxy is not None:
-            self._toxiproxy.value.stop()
-            self._toxiproxy = None
+        try:
+            if self._ledger is not None:
+                lifted = self._ledger.lift_all()
+                self._ledger.close()
+        finally:  # a fault that resists must not keep our own server running
+            if self._toxiproxy is not None:
+                self._toxiproxy.value.stop()
+                self._toxiproxy = None
         return lifted

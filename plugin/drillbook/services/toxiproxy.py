@@ -41,6 +41,7 @@ class ToxiproxyInstance:
     version: str
     owned: bool
     _stop: Callable[[], None]
+    pid: int | None = None  # a server process drillbook started (the binary), for the ledger
 
     def stop(self) -> None:
         stop, self._stop = self._stop, _nothing
@@ -112,7 +113,7 @@ class BinaryProvider:
         except Unavailable:
             stop()
             raise
-        return ToxiproxyInstance(url, self.name, version, True, stop)
+        return ToxiproxyInstance(url, self.name, version, True, stop, process.pid)
 
 
 class DockerProvider:
