@@ -296,7 +296,12 @@ def test_idempotency_keys_belong_to_one_account(http: httpx.Client) -> None:
 def test_a_payment_intent_confirmed_with_a_test_method_succeeds(http: httpx.Client) -> None:
     created = http.post(
         "/v1/payment_intents",
-        data={"amount": "1500", "currency": "usd", "payment_method": "pm_card_visa", "confirm": "true"},
+        data={
+            "amount": "1500",
+            "currency": "usd",
+            "payment_method": "pm_card_visa",
+            "confirm": "true",
+        },
         headers=AUTH,
     )
     assert created.status_code == 200

@@ -109,8 +109,10 @@ def parse_keys(text: str) -> dict[str, str]:
     """``primary:sk_test_a,backup:sk_test_b`` (a lone key is the ``primary`` account's)."""
     keys: dict[str, str] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
-        name, sep, key = item.rpartition(":")
-        keys[name if sep else ("primary" if not keys else f"account{len(keys) + 1}")] = key
+        name, sep, key = item.partition(":")
+        if not sep:
+            name, key = ("primary" if not keys else f"account{len(keys) + 1}"), item
+        keys[name] = key
     return keys
 
 
