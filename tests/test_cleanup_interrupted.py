@@ -254,6 +254,9 @@ def _run_until_step(project: Project, log: Path) -> tuple[subprocess.Popen[bytes
     """Start pytest, wait until the drill's step runs, record what it started by then."""
     process = project.start(log)
     _wait_for(project.marker.exists, "the drill's step", process, log)
+    # drillbook writes the step's process group to the ledger just after starting it: a kill
+    # in the few milliseconds between cannot be undone by anyone, so wait for the entry
+    _wait_for(lambda: _step_in_ledger(project), "the step in the ledger", process, log)
     started = _record_started(process)
     names = " ".join(cmdline for _, _, cmdline in started.processes)
     assert "http.server" in names and "postgres" in names and "RELEASE" in names, names
@@ -269,6 +272,10 @@ def _finish(process: subprocess.Popen[bytes], log: Path) -> str:
         process.kill()
         raise AssertionError(f"pytest did not end:\n{log.read_text()}") from None
     return log.read_text()
+
+
+def _step_in_ledger(project: Project) -> bool:
+    return any('"step command' in path.read_text() for path in _ledgers(project))
 
 
 def _ledgers(project: Project) -> list[Path]:
