@@ -462,6 +462,10 @@ def test_failover_points_reads_and_writes_at_the_replica_and_failback_returns(
     try:
         guests = [b["guest"] for b in app.client.get("/api/bookings").json()["bookings"]]
         assert marker in guests and "only on primary" not in guests
+        written = app.client.post("/api/bookings", json={"guest": "on the replica"}).json()
+        with psycopg.connect(databases.replica) as conn:
+            row = conn.execute("SELECT guest FROM bookings WHERE id = %s", (written["id"],))
+            assert row.fetchone() == ("on the replica",)
         ready = app.client.get("/api/health/ready").json()
         assert ready["checks"]["database"] == {
             **ready["checks"]["database"],
