@@ -484,11 +484,12 @@ def test_admin_paths_are_never_faulted(http: httpx.Client) -> None:
     assert [r["path"] for r in recorded] == ["/v1/charges"]
 
 
-def test_state_and_reset_through_the_admin_api(http: httpx.Client) -> None:
+def test_state_and_reset_through_the_admin_api(http: httpx.Client, app: FakeServer) -> None:
     created = charge(http, VISA).json()
     state = http.get("/__drillbook/state").json()
     assert state["fake"] == "stripe"
     assert [c["id"] for c in state["accounts"]["primary"]["charges"]] == [created["id"]]
+    assert {"fake": "stripe", **app.fake.snapshot()} == state
     assert http.delete("/__drillbook/state").status_code == 204
     assert http.get(f"/v1/charges/{created['id']}", headers=AUTH).status_code == 404
     assert json.loads(http.get("/__drillbook/state").text)["accounts"]["primary"] == {

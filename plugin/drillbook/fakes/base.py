@@ -15,9 +15,11 @@ error body for its status instead, so a Stripe stand-in fails like Stripe does.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -70,6 +72,8 @@ class Fake:
     ) -> None:
         self.rng = rng or random.Random()
         self.now = now
+        # Requests are answered in the server's thread; tests may read state from another.
+        self.lock = threading.RLock()
         self._router: Router | None = None
 
     def routes(self) -> list[Route]:
@@ -103,6 +107,11 @@ class Fake:
             {"allow": ", ".join(allowed)},
         )
 
+    def snapshot(self) -> dict[str, Any]:
+        """A deep copy of ``state()``, safe to read from any thread."""
+        with self.lock:
+            return copy.deepcopy(self.state())
+
     def handle(self, request: Request) -> Response:
         """Answer one request through the routes."""
         if self._router is None:
@@ -110,7 +119,8 @@ class Fake:
         found = self._router.match(request.method, request.path)
         if found.handler is not None:
             request.params = found.params
-            return found.handler(request)
+            with self.lock:
+                return found.handler(request)
         if found.allowed:
             return self.method_not_allowed(request, found.allowed)
         return self.not_found(request)
@@ -265,10 +275,12 @@ class FakeServer:
         return empty_response()
 
     def _show_state(self, request: Request) -> Response:
-        return json_response(200, {"fake": self.name, **self.fake.state()})
+        with self.fake.lock:
+            return json_response(200, {"fake": self.name, **self.fake.state()})
 
     def _reset_state(self, request: Request) -> Response:
-        self.fake.reset()
+        with self.fake.lock:
+            self.fake.reset()
         return empty_response()
 
     def _health(self, request: Request) -> Response:

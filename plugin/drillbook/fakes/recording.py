@@ -9,7 +9,6 @@ scheme, and headers, query fields and body fields with secret-looking names are 
 from __future__ import annotations
 
 import itertools
-import json
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -170,8 +169,3 @@ def _safe_query(request: Request) -> dict[str, Any]:
         return request.query()
     except BodyError:
         return {"": request.query_string}
-
-
-def dumps(records: list[RecordedRequest]) -> str:
-    """The records as the JSON document the admin API answers with."""
-    return json.dumps({"requests": [record.to_dict() for record in records]})
