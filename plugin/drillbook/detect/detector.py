@@ -127,6 +127,7 @@ class Detector:
         deadline = self.clock.monotonic() + timeout
         polls_before = self._polls
         while True:
+            polled = self.clock.monotonic()
             found = self._fired_since(rule_id, start) if self.running else self._poll(rule_id)
             if found is not None:
                 return _relative(found, start)
@@ -135,8 +136,9 @@ class Detector:
                 raise DetectionTimeout(
                     rule_id, timeout, self.last_evaluations(), self._polls - polls_before
                 )
-            pause = min(self.interval, BACKGROUND_SLICE) if self.running else self.interval
-            self.clock.sleep(min(pause, remaining))
+            period = min(self.interval, BACKGROUND_SLICE) if self.running else self.interval
+            pause = period - (self.clock.monotonic() - polled)  # a slow poll eats into the wait
+            self.clock.sleep(max(0.0, min(pause, remaining)))
 
     # -- background mode ---------------------------------------------------------------
     def start(self, *, since: float | None = None) -> None:
