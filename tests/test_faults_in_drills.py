@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import re
 import subprocess
 import sys
@@ -295,8 +296,10 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DrillRun]:
             (project / "drills" / f"{name}.yaml").write_text(drill)
         command = [sys.executable, "-m", "pytest", "drills", "-p", "no:cacheprovider", "-q"]
         command += ["--toxiproxy-url", server.url, "-p", "no:xdist"]
+        # a run of its own, even when this test runs in an xdist worker
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
         done = subprocess.run(
-            command, cwd=project, capture_output=True, text=True, timeout=120, check=False
+            command, cwd=project, env=env, capture_output=True, text=True, timeout=120, check=False
         )
         report = json.loads((project / "reports" / "drill-report.json").read_text())
         yield DrillRun(done.stdout + done.stderr, done.returncode, report, server, project)

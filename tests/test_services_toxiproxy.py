@@ -307,6 +307,7 @@ time.sleep(60)
 def _binary_environ(tmp_path: Path) -> dict[str, str]:
     bindir = _install(tmp_path, FAKE_BINARY)
     environ = {k: v for k, v in os.environ.items() if k != URL_ENV}
+    environ.pop("PYTEST_XDIST_WORKER", None)  # a session of its own, also under xdist
     environ["PATH"] = f"{bindir}:{environ['PATH']}"
     environ["DOCKER_HOST"] = f"tcp://127.0.0.1:{free_port()}"
     return environ
