@@ -91,6 +91,9 @@ class DrillResult:
     services: list[dict[str, str]] = field(default_factory=list)
     providers: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    incident: dict[str, Any] | None = None
+    detection: dict[str, Any] | None = None
+    traffic: dict[str, Any] | None = None
 
     @property
     def duration(self) -> float:
@@ -116,4 +119,7 @@ class DrillResult:
             "services": list(self.services),
             "providers": list(self.providers),
             "timings": dict(self.timings),
+            "incident": self.incident,
+            "detection": self.detection,
+            "traffic": self.traffic,
         }

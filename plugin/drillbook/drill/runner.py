@@ -10,16 +10,19 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 from drillbook.drill.clock import Clock, RealClock
+from drillbook.drill.incident_tracker import IncidentTracker
 from drillbook.drill.manual import run_manually
+from drillbook.drill.observation import DetectionMissed, Observation
 from drillbook.drill.plan import DrillPlan
 from drillbook.drill.result import DrillOutcome, DrillResult, Failure, PhaseResult, TimelineEvent
 from drillbook.drill.variables import resolve_variables
 from drillbook.errors import DrillbookError
 from drillbook.faults.drill_injector import LedgerInjector
 from drillbook.faults.injector import FaultInjector
-from drillbook.formats.common import Check
+from drillbook.formats.common import Check, Severity
 from drillbook.formats.runbook import Step
 from drillbook.interactive.prompter import Prompter
 from drillbook.services.environment import RunningEnvironment, start_environment
@@ -90,6 +93,9 @@ class DrillRun:
         self.masker = Masker()
         self.variables: dict[str, str] = {}
         self.timings: dict[str, float] = {}
+        self.observation: Observation | None = None
+        self.tracker = IncidentTracker(clock=self.clock, pagerduty=None, on_event=self.event)
+        self._injected_at: datetime | None = None
         self._current: PhaseResult | None = None
         self._incident_start: float | None = None
         self._deadline = 0.0
@@ -105,6 +111,7 @@ class DrillRun:
                 self._bring_up()
             finally:
                 self.timings["setup"] = round(self.clock.monotonic() - setup_started, 6)
+            self._start_watching()
             self._run_phases()
         except PhaseFailed as failed:
             self._fail(DrillOutcome.FAILED, failed.summary, failed.action)
@@ -112,6 +119,7 @@ class DrillRun:
             self._fail(DrillOutcome.ERROR, str(error), None)
         finally:
             teardown_started = self.clock.monotonic()
+            self._stop_watching()
             self._lift_faults()
             self._tear_down()
             self.timings["teardown"] = round(self.clock.monotonic() - teardown_started, 6)
@@ -134,6 +142,7 @@ class DrillRun:
             self._lift_faults()
             self.phase("recover", lambda: self._checks(executors[1], self.drill.recover, "recover"))
             self.metrics["time_to_resolve"] = self._since_incident()
+            self.tracker.resolve()
         finally:
             for executor in executors:
                 executor.close()
@@ -169,6 +178,34 @@ class DrillRun:
         )
         self.variables = values
         self.masker = Masker.for_environment(values, secret_names)
+
+    def _start_watching(self) -> None:
+        """Detection and traffic start once the system is up; so does the incident tracker."""
+        environment = self.plan.environment
+        rules = None
+        paging = None
+        if environment is not None and not self.options.dry_run:
+            if environment.model.detection:
+                rules = (environment.path.parent / environment.model.detection).resolve()
+            if environment.model.paging is not None:
+                paging = environment.model.paging.pagerduty
+        if paging is not None and self.environment is not None:
+            paging = self.environment.fill_target(paging)
+        self.tracker = IncidentTracker(clock=self.clock, pagerduty=paging, on_event=self.event)
+        self.observation = Observation(
+            rules_path=rules,
+            traffic=None if self.options.dry_run else self.drill.traffic,
+            variables=self.variables,
+            clock=self.clock,
+            masker=self.masker,
+        )
+        self.observation.start()
+
+    def _stop_watching(self) -> None:
+        if self.observation is not None:
+            self.observation.stop()
+        if self.tracker is not None:
+            self.tracker.close()
 
     def _executors(self) -> tuple[StepExecutor, StepExecutor]:
         """One executor for the runbook's steps and one for the drill's own checks."""
@@ -265,12 +302,25 @@ class DrillRun:
             for fault in faults:
                 self.event("fault", f"would inject: {fault.model_dump(exclude_defaults=True)}")
             return []
+        self._check_not_firing()
         self.injector = self._make_injector()
+        self._injected_at = self.clock.now()
         for fault in faults:
             described = self.injector.apply(fault)
             self.event("fault", f"injected: {described}")
         self._incident_start = self.clock.monotonic()
         return []
+
+    def _check_not_firing(self) -> None:
+        expectation = self.drill.expect.detection
+        if expectation is None or self.observation is None:
+            return
+        fired = self.observation.already_firing(expectation.rule)
+        if fired is not None:
+            raise PhaseFailed(
+                f"rule {expectation.rule} was already firing before anything was injected: "
+                "the steady state is not steady"
+            )
 
     def _make_injector(self) -> FaultInjector:
         if self.options.injector_factory is not None:
@@ -288,17 +338,59 @@ class DrillRun:
         )
 
     def _detect(self) -> list[ActionResult] | None:
-        if self.drill.expect.detection is None:
+        expectation = self.drill.expect.detection
+        if expectation is None:
+            if self.drill.inject:
+                self._open_incident(self.drill.title, self.runbook.severity, "the drill")
             return None
-        raise PhaseError(
-            f"the drill expects detection rule {self.drill.expect.detection.rule!r} to fire, "
-            "but no detector is configured for this run"
+        assert self.observation is not None and self._incident_start is not None
+        try:
+            detection = self.observation.wait_for(
+                expectation.rule, expectation.within, self._incident_start
+            )
+        except DetectionMissed as missed:
+            raise PhaseFailed(str(missed)) from None
+        self.metrics["time_to_detect"] = round(detection.seconds_after_start, 6)
+        self.event(
+            "detection",
+            f"rule {expectation.rule} fired {detection.seconds_after_start:.2f} s after the fault",
         )
+        plan = detection.plan
+        self._open_incident(plan.name, cast(Severity, plan.severity), f"rule {plan.rule_id}")
+        self._check_paging()
+        return []
+
+    def _open_incident(self, title: str, severity: Severity, detected_by: str) -> None:
+        services = [
+            part["name"] for part in (self.environment.describe() if self.environment else [])
+        ]
+        self.tracker.open(
+            title,
+            severity,
+            runbook=self.runbook.id,
+            services=services,
+            source=f"drillbook drill {self.drill.id} ({detected_by})",
+        )
+
+    def _check_paging(self) -> None:
+        for expectation in self.drill.expect.paging:
+            if self.tracker.paged_at is None or self.tracker.incident is None:
+                raise PhaseFailed(
+                    f"the drill expects {expectation.target} to be paged, but the environment "
+                    "pages nobody (`paging:` in the environment)"
+                )
+            delay = (self.tracker.paged_at - self.tracker.incident.detected_at).total_seconds()
+            if delay > expectation.within:
+                raise PhaseFailed(
+                    f"{expectation.target} was paged {delay:.1f} s after detection; "
+                    f"expected within {expectation.within:g} s"
+                )
 
     def _respond(self, executor: StepExecutor) -> list[ActionResult] | None:
         respond = self.drill.respond
         if respond.mode == "skip":
             return None
+        self.tracker.respond()
         steps = self.runbook.ordered_steps()
         lines = {
             step.order: self.plan.runbook.line("steps", self.runbook.steps.index(step))
@@ -362,6 +454,7 @@ class DrillRun:
         if not results:
             return None
         self.metrics["time_to_mitigate"] = self._since_incident()
+        self.tracker.mitigated()
         return results
 
     # -- bookkeeping ---------------------------------------------------------------------
@@ -394,6 +487,11 @@ class DrillRun:
         self.event("failure", f"{phase}: {summary}")
 
     def _result(self, started: datetime) -> DrillResult:
+        figures = self.tracker.metrics(self._injected_at)
+        if figures is not None:
+            self.metrics.update({k: v for k, v in figures.items() if v is not None})
+            if self.drill.expect.detection is None:
+                self.metrics["time_to_detect"] = None  # opened by the drill, not detected
         return DrillResult(
             drill_id=self.drill.id,
             title=self.drill.title,
@@ -411,5 +509,8 @@ class DrillRun:
             failure=self.failure,
             services=self.environment.describe() if self.environment else [],
             timings=dict(self.timings),
+            incident=self.tracker.record(),
+            detection=self.observation.detection_record() if self.observation else None,
+            traffic=self.observation.traffic_record() if self.observation else None,
             providers=list(self.options.resources.provider_lines) if self.options.resources else [],
         )

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
+from drillbook.drill.traffic import TrafficSpec
 from drillbook.formats.common import (
     VAR_NAME_PATTERN,
     Check,
@@ -131,6 +132,7 @@ class Drill(SnakeModel):
     respond: Respond = Field(default_factory=Respond)
     verify: Verify = Field(default_factory=Verify)
     recover: list[Check] = Field(default_factory=list)
+    traffic: TrafficSpec | None = None
     timeout: Duration = 900.0
 
     @model_validator(mode="before")

@@ -61,6 +61,17 @@ class ProxySpec(SnakeModel):
     upstream: Annotated[str, Field(min_length=3)]
 
 
+class PagerDutyTarget(SnakeModel):
+    """Where incidents opened in drills are paged: a PagerDuty Events API v2 endpoint."""
+
+    events_url: Annotated[str, Field(min_length=1)]
+    routing_key: Annotated[str, Field(min_length=1)]
+
+
+class PagingSpec(SnakeModel):
+    pagerduty: PagerDutyTarget | None = None
+
+
 class Environment(SnakeModel):
     """A system under test: services started in dependency order, and the vars it exports."""
 
@@ -73,6 +84,8 @@ class Environment(SnakeModel):
         default_factory=dict
     )
     secrets: list[Annotated[str, Field(pattern=VAR_NAME_PATTERN)]] = Field(default_factory=list)
+    detection: str | None = None  # a detection rules file, relative to this file
+    paging: PagingSpec | None = None
 
     @model_validator(mode="after")
     def _dependencies_exist(self) -> Environment:

@@ -22,7 +22,7 @@ from urllib.parse import quote, unquote, urlsplit
 from drillbook.drill.clock import Clock, RealClock
 from drillbook.errors import DrillbookError
 from drillbook.faults.ledger import LedgerEntry, process_identity
-from drillbook.formats.environment import Environment, ServiceSpec
+from drillbook.formats.environment import Environment, PagerDutyTarget, ServiceSpec
 from drillbook.services.ports import reserve_port
 from drillbook.services.postgres import PostgresInstance
 from drillbook.services.processes import ManagedProcess, wait_until_ready
@@ -46,9 +46,22 @@ class RunningEnvironment:
     secret_values: dict[str, str] = field(default_factory=dict)
     startup_seconds: dict[str, float] = field(default_factory=dict)
     ledger_entries: list[LedgerEntry] = field(default_factory=list)
+    placeholders: _Placeholders | None = None
 
     def secret_names(self) -> set[str]:
         return set(self.environment.secrets)
+
+    def fill(self, text: str, where: str) -> str:
+        """``{placeholders}`` in ``text`` filled with this running environment's values."""
+        if self.placeholders is None:
+            return text
+        return self.placeholders.fill(text, where=where)
+
+    def fill_target(self, target: PagerDutyTarget) -> PagerDutyTarget:
+        return PagerDutyTarget(
+            events_url=self.fill(target.events_url, "paging.pagerduty.events_url"),
+            routing_key=self.fill(target.routing_key, "paging.pagerduty.routing_key"),
+        )
 
     def stop(self) -> None:
         """Stop every process (last started first), delete our proxies, stop the databases;
@@ -139,7 +152,9 @@ def start_environment(
     root = root.resolve()
     secret_values = {name: secrets.token_urlsafe(24) for name in environment.secrets}
     placeholders = _Placeholders(root, secret_values)
-    running = RunningEnvironment(environment, resources, secret_values=secret_values)
+    running = RunningEnvironment(
+        environment, resources, secret_values=secret_values, placeholders=placeholders
+    )
     try:
         _start_providers(environment, running, placeholders)
         ports = {
