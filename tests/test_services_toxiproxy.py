@@ -83,6 +83,20 @@ def _children() -> set[int]:
     return {child.pid for child in psutil.Process().children(recursive=True)}
 
 
+def _listening_on(url: str) -> list[psutil.Process]:
+    """The processes listening on the port of ``url`` (none for an empty url)."""
+    if not url:
+        return []
+    port = int(url.rsplit(":", 1)[1])
+    found = []
+    for connection in psutil.net_connections("tcp"):
+        listening = connection.status == psutil.CONN_LISTEN and connection.pid is not None
+        if listening and getattr(connection.laddr, "port", None) == port:
+            with contextlib.suppress(psutil.Error):
+                found.append(psutil.Process(connection.pid))
+    return found
+
+
 def _refuses(url: str) -> bool:
     host, port = url.removeprefix("http://").split(":")
     try:
@@ -320,11 +334,14 @@ def test_a_session_stops_the_binary_it_started_and_closes_its_ledger(
         monkeypatch.setenv(key, value)
     resources = SessionResources(tmp_path / "state", "run")
     server = resources.toxiproxy()
-    assert server.provider == "toxiproxy-server" and server.pid is not None
-    process = psutil.Process(server.pid)
-    resources.create_proxy("db", "127.0.0.1:9")
-    assert [e.kind for e in resources.ledger.pending()] == ["process", "proxy"]
-    resources.close()
+    try:
+        assert server.provider == "toxiproxy-server" and server.pid is not None
+        process = psutil.Process(server.pid)
+        resources.create_proxy("db", "127.0.0.1:9")
+        assert [e.kind for e in resources.ledger.pending()] == ["process", "proxy"]
+        resources.close()
+    finally:
+        server.stop()  # a no-op once close() stopped it
     assert not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
     assert _refuses(server.url)
     assert list((tmp_path / "state" / "ledgers").iterdir()) == []
@@ -340,7 +357,7 @@ def test_a_binary_left_by_a_killed_session_is_stopped_by_the_next(tmp_path: Path
         stdout=subprocess.PIPE,
         text=True,
     )
-    pid = ""
+    url = ""
     try:
         assert killed.stdout is not None
         provider, url, pid = killed.stdout.readline().split()
@@ -363,6 +380,6 @@ def test_a_binary_left_by_a_killed_session_is_stopped_by_the_next(tmp_path: Path
         killed.wait(10)
         if killed.stdout is not None:
             killed.stdout.close()
-        if pid:  # the sweep did not stop it: leave nothing running
+        for server in _listening_on(url):  # the sweep did not stop it: leave nothing running
             with contextlib.suppress(psutil.Error):
-                psutil.Process(int(pid)).kill()
+                server.kill()
