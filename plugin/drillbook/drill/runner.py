@@ -18,7 +18,7 @@ from drillbook.drill.manual import run_manually
 from drillbook.drill.observation import DetectionMissed, Observation
 from drillbook.drill.plan import DrillPlan
 from drillbook.drill.result import DrillOutcome, DrillResult, Failure, PhaseResult, TimelineEvent
-from drillbook.drill.variables import resolve_variables
+from drillbook.drill.variables import captured_values, resolve_variables
 from drillbook.errors import DrillbookError
 from drillbook.faults.drill_injector import LedgerInjector
 from drillbook.faults.injector import FaultInjector
@@ -28,7 +28,7 @@ from drillbook.interactive.prompter import Prompter
 from drillbook.services.environment import RunningEnvironment, start_environment
 from drillbook.services.resources import SessionResources
 from drillbook.steps.executor import StepExecutor
-from drillbook.steps.masking import Masker
+from drillbook.steps.masking import Masker, is_secret_name
 from drillbook.steps.outcome import ActionResult
 
 InjectorFactory = Callable[[RunningEnvironment | None], FaultInjector]
@@ -94,6 +94,7 @@ class DrillRun:
         self.variables: dict[str, str] = {}
         self.timings: dict[str, float] = {}
         self.observation: Observation | None = None
+        self._live_executors: list[StepExecutor] = []
         self.tracker = IncidentTracker(clock=self.clock, pagerduty=None, on_event=self.event)
         self._injected_at: datetime | None = None
         self._current: PhaseResult | None = None
@@ -128,6 +129,7 @@ class DrillRun:
 
     def _run_phases(self) -> None:
         executors = self._executors()
+        self._live_executors = list(executors)
         try:
             self.phase(
                 "steady_state",
@@ -287,11 +289,29 @@ class DrillRun:
         result = executor.run_action(
             check, label=check.description, role="check", line=line, prose=check.expected
         )
+        if result.outcome.ok and check.capture and not self.options.dry_run:
+            self._capture(check, result)
         self._record(result)
         self.event("check", f"{result.outcome.value}: {check.description}")
         if not result.outcome.ok:
             raise PhaseFailed(f"check failed: {check.description}", result)
         return result
+
+    def _capture(self, check: Check, result: ActionResult) -> None:
+        """Keep values from the check's JSON answer as variables for what runs next; a
+        secret-looking name is masked from here on, in this result too."""
+        try:
+            values = captured_values(check.capture, result.stdout)
+        except DrillbookError as exc:
+            raise PhaseFailed(f"check {check.description!r}: {exc}", result) from None
+        for name, value in values.items():
+            self.variables[name] = value
+            for executor in self._live_executors:
+                executor.env[name] = value
+            if is_secret_name(name):
+                self.masker.add([value])
+        result.stdout = self.masker.mask(result.stdout)
+        self.event("capture", "captured " + ", ".join(sorted(values)))
 
     def _inject(self) -> list[ActionResult] | None:
         faults = self.drill.inject

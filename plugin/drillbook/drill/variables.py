@@ -3,8 +3,11 @@ values, and what the user passes with ``--drill-var``; checked against the runbo
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
+
+import jmespath
 
 from drillbook.errors import DrillbookError
 from drillbook.formats.runbook import Runbook
@@ -56,4 +59,19 @@ def resolve_variables(
             + "\nset them in the drill's `vars`, in the environment's `exports`, "
             "or with --drill-var NAME=value"
         )
+    return values
+
+
+def captured_values(capture: Mapping[str, str], answer: str) -> dict[str, str]:
+    """``{NAME: jmespath}`` applied to a JSON answer; every name must find a value."""
+    try:
+        document = json.loads(answer)
+    except ValueError:
+        raise DrillbookError("capture needs a JSON answer, and this one is not JSON") from None
+    values: dict[str, str] = {}
+    for name, path in capture.items():
+        found = jmespath.search(path, document)
+        if found is None:
+            raise DrillbookError(f"capture {name}: `{path}` found nothing in the answer")
+        values[name] = found if isinstance(found, str) else json.dumps(found)
     return values

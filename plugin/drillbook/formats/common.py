@@ -197,8 +197,14 @@ class Action(CamelModel):
 
 
 class Check(Action):
-    """A verification check (the seed's ``verification`` entries and drill checks)."""
+    """A verification check (the seed's ``verification`` entries and drill checks).
+
+    ``capture`` keeps values from a passing check's JSON answer for later steps and checks:
+    ``capture: {AUTH_TOKEN: access_token}`` sets ``$AUTH_TOKEN`` from a JMESPath."""
 
     description: Annotated[str, Field(min_length=1)]
     expected: str | None = None
     tags: list[str] = Field(default_factory=list)
+    capture: dict[Annotated[str, Field(pattern=VAR_NAME_PATTERN)], str] = Field(
+        default_factory=dict
+    )
