@@ -16,6 +16,7 @@ SUBCOMMANDS = {
     "schema": "drillbook.formats.schema",
     "run": "drillbook.interactive",
     "toxiproxy": "drillbook.faults.server.command",
+    "fake": "drillbook.fakes.command",
 }
 
 

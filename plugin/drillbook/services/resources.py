@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,6 +27,9 @@ def postmaster_pid(data_dir: Path) -> int:
     except OSError:
         return 0
     return int(first) if first.isdigit() else 0
+
+
+_ADDRESS = re.compile(r" at \S+")
 
 
 @dataclass
@@ -125,7 +129,10 @@ class SessionResources:
             self.ledger.lift(entry)
 
     def _note(self, line: str) -> None:
-        if line not in self.provider_lines:
+        """Report each provider choice once: instances that differ only in their address
+        (a database per drill) are the same choice."""
+        key = _ADDRESS.sub("", line)
+        if all(_ADDRESS.sub("", seen) != key for seen in self.provider_lines):
             self.provider_lines.append(line)
             self.report(line)
 
