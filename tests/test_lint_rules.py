@@ -133,7 +133,6 @@ def test_schema_reports_a_dangling_link_found_in_a_directory(tmp_path: Path) -> 
 
 
 def test_files_that_are_neither_runbook_nor_drill_are_skipped(tmp_path: Path) -> None:
-    write(tmp_path, "oncall.yaml", "schedules:\n  - name: primary\n")
     write(tmp_path, "environments/local.yaml", "id: local\nservices: {}\n")
     write(tmp_path, ".github/workflows/ci.yml", "on: push\njobs: [\n")  # broken, but hidden
     assert lint_paths([tmp_path]) == []

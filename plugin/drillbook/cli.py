@@ -17,6 +17,7 @@ SUBCOMMANDS = {
     "run": "drillbook.interactive",
     "toxiproxy": "drillbook.faults.server.command",
     "fake": "drillbook.fakes.command",
+    "oncall": "drillbook.oncall.command",
     "postmortem": "drillbook.postmortem.command",
     "signoff": "drillbook.signoff.command",
     "verify": "drillbook.signoff.verify_command",

@@ -35,6 +35,7 @@ must be quoted when written as ``H:MM`` (YAML reads ``9:00`` unquoted as the num
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import re
@@ -56,6 +57,7 @@ _WEEK_TIME = re.compile(
     r"^\s*(?:(?P<day>[A-Za-z]+)\s+)?(?P<hour>\d{1,2}):(?P<minute>\d{2})(?:\s+(?P<zone>\S+))?\s*$"
 )
 _ROTATION = re.compile(r"^\s*(?P<count>\d+)\s*(?P<unit>d|days?|w|weeks?)\s*$", re.I)
+FIRST_YEAR, LAST_YEAR = 1900, 2999  # far from datetime's limits: answers look years ahead
 _NAMED_ROTATIONS = {"daily": 1, "weekly": 7, "fortnightly": 14}
 
 
@@ -124,15 +126,18 @@ def parse_rotation(value: Any) -> int:
 
 def parse_when(value: Any) -> datetime:
     """A date or date-time; without an offset it is a wall time in the schedule's zone."""
+    parsed: datetime | None = None
     if isinstance(value, datetime):
-        return value
-    if isinstance(value, date):
-        return datetime.combine(value, time())
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.strip())
-        except ValueError:
-            pass
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime.combine(value, time())
+    elif isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            parsed = datetime.fromisoformat(value.strip())
+    if parsed is not None:
+        if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+            raise ValueError(f"{value!r}: on-call dates are in {FIRST_YEAR}-{LAST_YEAR}")
+        return parsed
     raise ValueError(
         f"{value!r} is not a date or time; write ISO 8601 such as 2024-01-01, "
         "'2024-01-01T09:00' (in the schedule's zone) or '2024-01-01T09:00+11:00'"

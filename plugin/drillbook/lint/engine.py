@@ -5,8 +5,9 @@ an ``internal-error`` finding naming the rule.
 
 Which format a file is: a mapping with ``runbook:`` is a drill; one with ``steps:``,
 ``verification:`` or ``scenario:`` is a runbook; otherwise the directory it sits in decides
-(``drills/``, ``runbooks/``). Files that are neither (``oncall.yaml``, environments,
-detection rules, CI configuration) are skipped for now: lint has no rules for them yet.
+(``drills/``, ``runbooks/``). On-call files (``oncall.yaml``, or files in ``oncall/``) are
+linted by drillbook.oncall.lint. Other files (environments, detection rules, CI
+configuration) are skipped for now: lint has no rules for them yet.
 """
 
 from __future__ import annotations
@@ -67,6 +68,11 @@ def run_lint(paths: Sequence[Path | str], *, check_path_commands: bool = True) -
     documents: list[LintDocument] = []
     lines: dict[Path, list[str]] = {}
     for candidate in candidates:
+        if _is_oncall(candidate):
+            path = candidate.path
+            lines[path] = _read_lines(path)
+            findings.extend(_safely("oncall", path, _lint_oncall, path, options))
+            continue
         document, load_findings, text_lines = _load(candidate)
         if document is not None or load_findings:
             lines[candidate.path] = text_lines
@@ -181,6 +187,20 @@ def _load(candidate: _Candidate) -> tuple[LintDocument | None, list[Finding], li
     except Exception as error:
         return document, findings_from_error(path, error), lines
     return document, [], lines
+
+
+def _is_oncall(candidate: _Candidate) -> bool:
+    """``oncall.yaml``, or a file whose innermost known directory is ``oncall/``."""
+    if candidate.path.name in ("oncall.yaml", "oncall.yml"):
+        return True
+    known = [name for name in candidate.directories if name in _DIRECTORY_KINDS]
+    return bool(known) and known[-1] == "oncall"
+
+
+def _lint_oncall(path: Path, options: LintOptions) -> list[Finding]:
+    from drillbook.oncall.lint import lint_oncall  # it imports drillbook.lint: not at the top
+
+    return lint_oncall(path)
 
 
 def _read_lines(path: Path) -> list[str]:

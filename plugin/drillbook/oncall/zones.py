@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from drillbook.errors import DrillbookError
+from drillbook.formats.oncall import FIRST_YEAR, LAST_YEAR
 
 _ZONED = re.compile(r"^\s*(?P<when>.+?)(?:\s+|\[)(?P<zone>[A-Za-z][\w/+-]*)\]?\s*$")
 
@@ -52,12 +53,18 @@ def parse_instant(text: str) -> datetime:
         if parsed.tzinfo is not None:
             raise DrillbookError(_instant_help(text, "has both an offset and a zone"))
         try:
-            return instant(parsed, zone(match["zone"]))
+            return _in_range(text, instant(parsed, zone(match["zone"])))
         except (ZoneInfoNotFoundError, ValueError, OSError):
             raise DrillbookError(_instant_help(text, f"names no zone {match['zone']!r}")) from None
     if parsed.tzinfo is None:
         raise DrillbookError(_instant_help(text, "has no offset or zone"))
-    return parsed.astimezone(UTC)
+    return _in_range(text, parsed.astimezone(UTC))
+
+
+def _in_range(text: str, at: datetime) -> datetime:
+    if not FIRST_YEAR <= at.year <= LAST_YEAR:
+        raise DrillbookError(f"{text!r}: drillbook answers for the years {FIRST_YEAR}-{LAST_YEAR}")
+    return at
 
 
 def _instant_help(text: str, problem: str) -> str:
