@@ -209,3 +209,35 @@ def test_a_service_that_never_gets_ready_is_reported_with_its_log_and_stopped(
         if p.pid not in before and "time.sleep(60)" in " ".join(p.info["cmdline"] or [])
     ]
     assert leftovers == []
+
+
+PYPROJECT_ENV = """\
+[tool.drillbook.environments.tiny]
+exports = { APP_URL = "http://127.0.0.1:{services.app.port}" }
+
+[tool.drillbook.environments.tiny.services.app]
+command = ["{python}", "-m", "http.server", "{port}", "--bind", "127.0.0.1"]
+%s = { http = "http://127.0.0.1:{port}/" }
+"""
+
+
+@pytest.mark.parametrize("key", ["ready", "raedy"])
+def test_an_environment_can_live_in_pyproject(pytester: pytest.Pytester, key: str) -> None:
+    (pytester.path / "pyproject.toml").write_text(PYPROJECT_ENV % key)
+    (pytester.path / "runbooks").mkdir()
+    (pytester.path / "drills").mkdir()
+    (pytester.path / "runbooks" / "rb.yaml").write_text(
+        "id: rb\ntitle: RB\nseverity: P3\nvars: [APP_URL]\nsteps:\n  - order: 1\n"
+        "    description: the app answers\n    http: {url: $APP_URL/}\n"
+    )
+    (pytester.path / "drills" / "d.yaml").write_text(
+        "id: d\ntitle: D\nrunbook: rb\nenvironment: tiny\n"
+    )
+    result = pytester.runpytest("drills", "-q")
+    if key == "ready":
+        result.assert_outcomes(passed=1)
+    else:
+        result.assert_outcomes(failed=1)
+        result.stdout.fnmatch_lines(
+            ["*pyproject.toml:4:1: unknown key `raedy`; did you mean `ready`?"]
+        )

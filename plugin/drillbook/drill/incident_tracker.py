@@ -52,6 +52,12 @@ class IncidentTracker:
             self.on_event("paging", f"PagerDuty paged for {self.incident.id} (dedup_key {key})")
         return self.incident
 
+    def note(self, kind: str, message: str) -> None:
+        """A line on the open incident's timeline (a phase, a step, a check, a fault)."""
+        if self.incident is not None and self.incident.is_open:
+            actor = RESPONDER if kind in ("step", "rollback") else "drillbook"
+            self.incident.note(message, actor=actor, kind=kind)
+
     def respond(self) -> None:
         """The on-call engineer acknowledges, investigates and starts mitigating."""
         if self.incident is None:

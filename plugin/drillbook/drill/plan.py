@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,8 +11,9 @@ from pathlib import Path
 from drillbook.errors import LoadError
 from drillbook.formats.drill import Drill
 from drillbook.formats.environment import Environment
-from drillbook.formats.loader import Loaded, load_model, load_runbook
+from drillbook.formats.loader import Loaded, load_model, load_runbook, validate_document
 from drillbook.formats.runbook import Runbook
+from drillbook.formats.yaml_source import SourceMap
 
 
 @dataclass
@@ -81,7 +83,11 @@ def _load_environment(drill: Loaded[Drill]) -> Loaded[Environment]:
     for candidate in candidates:
         if candidate.is_file():
             return load_model(candidate, Environment, "environment")
+    from_pyproject = load_pyproject_environment(drill.path, name)
+    if from_pyproject is not None:
+        return from_pyproject
     tried = ", ".join(str(c) for c in candidates)
+    tried += f", and [tool.drillbook.environments.{name}] in pyproject.toml"
     raise LoadError(
         drill.path,
         *drill.source.value_position(("environment",)),
@@ -98,3 +104,67 @@ def _environment_candidates(drill_path: Path, name: str) -> list[Path]:
         for folder in ("environments", "fixtures/environments"):
             found.append(root / folder / f"{name}.yaml")
     return found
+
+
+def load_pyproject_environment(drill_path: Path, name: str) -> Loaded[Environment] | None:
+    """The environment ``name`` from ``[tool.drillbook.environments.NAME]`` in the nearest
+    pyproject.toml above the drill; its directory is the environment's ``{root}``. Errors
+    point at the table's header line."""
+    for folder in drill_path.resolve().parents:
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            return _environment_table(pyproject, name)
+    return None
+
+
+def _environment_table(pyproject: Path, name: str) -> Loaded[Environment] | None:
+    text = pyproject.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise LoadError(pyproject, 1, 1, f"pyproject.toml is not valid TOML: {exc}") from None
+    table = data.get("tool", {}).get("drillbook", {}).get("environments", {}).get(name)
+    if table is None:
+        return None
+    source = SourceMap(pyproject)
+    _map_positions({"id": name, **table}, (), _table_lines(text, name), source)
+    return validate_document({"id": name, **table}, source, Environment, "environment")
+
+
+def _table_lines(text: str, name: str) -> dict[tuple[str, ...], int]:
+    """The line of each ``[tool.drillbook.environments.NAME...]`` header, by its key path."""
+    prefix = f"tool.drillbook.environments.{name}"
+    lines: dict[tuple[str, ...], int] = {}
+    for number, row in enumerate(text.splitlines(), 1):
+        header = row.strip()
+        if header.startswith("[") and header.endswith("]") and not header.startswith("[["):
+            dotted = header.strip("[]").strip()
+            if dotted == prefix or dotted.startswith(prefix + "."):
+                rest = dotted[len(prefix) + 1 :]
+                lines[
+                    tuple(part.strip().strip('"') for part in rest.split(".")) if rest else ()
+                ] = number
+    return lines
+
+
+def _map_positions(
+    value: object,
+    key: tuple[str | int, ...],
+    headers: dict[tuple[str, ...], int],
+    source: SourceMap,
+) -> None:
+    """TOML keeps no positions: every value gets the line of the nearest table header."""
+    names = tuple(part for part in key if isinstance(part, str))
+    line = max(
+        ((len(path), number) for path, number in headers.items() if names[: len(path)] == path),
+        default=(0, 1),
+    )[1]
+    source.values[key] = (line, 1)
+    if key:
+        source.keys[key] = (line, 1)
+    if isinstance(value, dict):
+        for child, item in value.items():
+            _map_positions(item, (*key, str(child)), headers, source)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _map_positions(item, (*key, index), headers, source)

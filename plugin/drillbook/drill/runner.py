@@ -56,6 +56,9 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+INCIDENT_EVENT_KINDS = frozenset({"phase", "step", "rollback", "check", "fault", "capture"})
+
+
 class PhaseFailed(Exception):
     """The drill failed in a phase: the system did not behave as the runbook says."""
 
@@ -259,6 +262,7 @@ class DrillRun:
         record = PhaseResult(name, DrillOutcome.PASSED, started, started)
         self.phases.append(record)
         self._current = record
+        self.event("phase", f"{name} started")
         try:
             actions = body()
             if actions is None:
@@ -483,8 +487,12 @@ class DrillRun:
             self._current.actions.append(result)
 
     def event(self, kind: str, message: str) -> None:
+        """One line on the drill's timeline, and on the open incident's too when it is about
+        the response (phases, steps, checks, faults)."""
         event = TimelineEvent(self.clock.now(), kind, self.masker.mask(message))
         self.timeline.append(event)
+        if kind in INCIDENT_EVENT_KINDS:
+            self.tracker.note(kind, event.message)
         if self.options.on_event is not None:
             self.options.on_event(event)
 

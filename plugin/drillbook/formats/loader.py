@@ -137,11 +137,18 @@ def _known_keys(model: type[BaseModel], key: PathKey, source: SourceMap) -> list
     for part in key:
         if isinstance(part, int):
             continue
-        current = [inner for candidate in current for inner in _field_models(candidate, part)]
+        inner = [found for candidate in current for found in _field_models(candidate, part)]
+        if inner or any(_has_field(candidate, part) for candidate in current):
+            current = inner
+        # otherwise ``part`` is a key of a mapping of models (``services: {app: ...}``)
     names: set[str] = set()
     for candidate in current:
         names.update(info.alias or name for name, info in candidate.model_fields.items())
     return sorted(names)
+
+
+def _has_field(model: type[BaseModel], key: str) -> bool:
+    return any(key in (name, info.alias) for name, info in model.model_fields.items())
 
 
 def _field_models(model: type[BaseModel], key: str) -> list[type[BaseModel]]:
