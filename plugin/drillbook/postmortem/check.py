@@ -21,13 +21,15 @@ from drillbook.postmortem.markdown_lines import (
 from drillbook.postmortem.prompts import COMMENT, MARKER, find_prompts, without_comments
 from drillbook.postmortem.sections import ACTION_ITEMS, HEADINGS, TITLE_PREFIX
 
+_ANY_COMMENT = re.compile(r"<!--.*?-->")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # list bullets, bold labels, the "$" of Revenue Impact: what is left when a prompt is cleared
 _SCAFFOLDING = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+|\*\*[^*]*\*\*:?|\$")
 
 
 def check_postmortem(text: str) -> list[Finding]:
     """Everything still to do in the post-mortem ``text``, in line order."""
-    lines = text.splitlines()
+    lines = _LINE_BREAK.split(text)  # not splitlines(): Markdown does not break at \x85
     fenced = fenced_lines(lines)
     found = headings(lines, fenced)
     findings = _prompts(lines, fenced, found) + _structure(lines, found)
@@ -115,7 +117,7 @@ def _empty_sections(lines: list[str], found: list[Heading]) -> list[Finding]:
         following = found[position + 1] if position + 1 < len(found) else None
         end = following.line - 1 if following else len(lines)
         body = lines[heading.line : end]
-        if any(without_comments(line).strip() for line in body):
+        if any(_ANY_COMMENT.sub("", line).strip() for line in body):
             continue
         if following is not None and following.level > heading.level:
             continue  # a section made of subsections

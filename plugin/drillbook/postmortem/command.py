@@ -78,7 +78,7 @@ def run_draft(args: argparse.Namespace) -> int:
     for path, draft in targets:
         text = render_postmortem(draft.facts)
         _write(path, text)
-        prompts = sum(len(MARKER.findall(line)) for line in text.splitlines())
+        prompts = len(MARKER.findall(text))
         print(f"wrote {path}: {prompts} prompts left for people to fill")
     print(f"once filled in: drillbook postmortem check {' '.join(str(p) for p, _ in targets)}")
     return 0
