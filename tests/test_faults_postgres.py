@@ -131,7 +131,8 @@ def test_bandwidth_makes_a_transfer_take_size_over_rate(
     query = f"SELECT repeat('x', {size})"
     baseline = min(seconds(lambda: conn.execute(query).fetchone()) for _ in range(2))
     with faults.toxic("postgres", "bandwidth", rate=rate_kb):
-        limited = seconds(lambda: conn.execute(query).fetchone())
+        # noise on a busy machine only ever adds time: the quickest of two is the measurement
+        limited = min(seconds(lambda: conn.execute(query).fetchone()) for _ in range(2))
     expected = size / (rate_kb * 1000)
     assert limited - baseline == pytest.approx(expected, rel=0.15)
 
