@@ -33,6 +33,12 @@ def action_line(action: dict[str, Any], *, prefix: str = "") -> str:
     return line
 
 
+def check_line(action: dict[str, Any]) -> str:
+    """A verification check as it ran, labelled as a check (once: run labels say 'check 1:')."""
+    label = text(action, "label") or ""
+    return action_line(action, prefix="" if label.lower().startswith("check") else "check: ")
+
+
 def figure_line(name: str, value: float | None, basis: str) -> str | None:
     """``Time to mitigate: 4.52 s (fault injected to mitigation verified)``, or None."""
     if value is None:

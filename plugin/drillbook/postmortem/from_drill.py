@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from drillbook.postmortem.data import instant, mapping, number, records, strings, text
-from drillbook.postmortem.describe import action_line, figure_line
+from drillbook.postmortem.describe import action_line, check_line, figure_line
 from drillbook.postmortem.facts import ActionItemFact, Person, PostmortemFacts, TimelineRow
 
 # incident event kind -> how the timeline names it (the seed template's wording)
@@ -190,8 +190,8 @@ def _steps_taken(drill: dict[str, Any]) -> list[str]:
         if text(phase, "name") not in ("respond", "verify"):
             continue
         for action in records(phase, "actions"):
-            prefix = "check: " if text(action, "role") == "check" else ""
-            lines.append(action_line(action, prefix=prefix))
+            checked = text(action, "role") == "check"
+            lines.append(check_line(action) if checked else action_line(action))
     return lines
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from drillbook.postmortem.data import instant, mapping, records, text
-from drillbook.postmortem.describe import action_line
+from drillbook.postmortem.describe import action_line, check_line
 from drillbook.postmortem.facts import Person, PostmortemFacts, TimelineRow
 
 OPERATOR_ROLE = "runbook operator"
@@ -74,7 +74,7 @@ def _steps_taken(timeline: dict[str, Any]) -> list[str]:
         reason = text(rollback, "reason")
         line = action_line(mapping(rollback, "result"))
         lines.append(f"{line} ({reason})" if reason else line)
-    lines += [action_line(check, prefix="check: ") for check in records(timeline, "verification")]
+    lines += [check_line(check) for check in records(timeline, "verification")]
     return lines
 
 
@@ -95,7 +95,7 @@ def _rows(timeline: dict[str, Any], operator: str | None, status: str) -> list[T
             rows.append(TimelineRow(at, action_line(result), operator))
     for check in records(timeline, "verification"):
         if at := instant(check, "started_at"):
-            rows.append(TimelineRow(at, action_line(check, prefix="check: "), operator))
+            rows.append(TimelineRow(at, check_line(check), operator))
     if ended:
         rows.append(TimelineRow(ended, f"Runbook run ended: {status.replace('_', ' ')}", operator))
     return sorted(rows, key=lambda row: row.at)

@@ -17,6 +17,14 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 _CHUNK = 1 << 20
 
 
+class BadAttestation(ValueError):
+    """Attestation data that cannot be read; ``field`` names the culprit when there is one."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 @dataclass(frozen=True)
 class Attestation:
     """A person's statement that they reviewed the report whose bytes had ``sha256``."""
@@ -38,26 +46,42 @@ class Attestation:
 
     @classmethod
     def from_dict(cls, data: Any) -> Attestation:
-        """An attestation ``to_dict`` wrote; ValueError says what is wrong with other data."""
+        """An attestation ``to_dict`` wrote; BadAttestation says what is wrong with other data."""
         if not isinstance(data, dict):
-            raise ValueError("an attestation must be an object")
-        fields = {key: data.get(key) for key in ("name", "role", "signed_at", "sha256")}
-        for key, value in fields.items():
+            raise BadAttestation("an attestation must be an object")
+        values = {}
+        for key in ("name", "role", "signed_at", "sha256"):
+            value = data.get(key)
             if not isinstance(value, str):
-                raise ValueError(f"'{key}' must be a string")
-        if not _SHA256.fullmatch(str(fields["sha256"])):
-            raise ValueError("'sha256' must be 64 lower-case hex digits")
-        signed_at = datetime.fromisoformat(str(fields["signed_at"]).replace("Z", "+00:00"))
-        if signed_at.utcoffset() is None:
-            raise ValueError("'signed_at' must carry its UTC offset")
+                raise BadAttestation(f"'{key}' must be a string", key)
+            values[key] = value
+        if not _SHA256.fullmatch(values["sha256"]):
+            raise BadAttestation("'sha256' must be 64 lower-case hex digits", "sha256")
         version = data.get("drillbook_version")
         return cls(
-            name=check_text("name", str(fields["name"])),
-            role=check_text("role", str(fields["role"])),
-            signed_at=signed_at.astimezone(UTC),
-            sha256=str(fields["sha256"]),
+            name=_field("name", values["name"]),
+            role=_field("role", values["role"]),
+            signed_at=_signed_at(values["signed_at"]),
+            sha256=values["sha256"],
             drillbook_version=version if isinstance(version, str) else "",
         )
+
+
+def _field(what: str, value: str) -> str:
+    try:
+        return check_text(what, value)
+    except ValueError as error:
+        raise BadAttestation(str(error), what) from None
+
+
+def _signed_at(value: str) -> datetime:
+    try:
+        signed_at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadAttestation("'signed_at' must be an ISO 8601 time", "signed_at") from None
+    if signed_at.utcoffset() is None:
+        raise BadAttestation("'signed_at' must carry its UTC offset", "signed_at")
+    return signed_at.astimezone(UTC)
 
 
 def check_text(what: str, value: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from drillbook.errors import DrillbookError, LoadError
 from drillbook.formats.yaml_source import load_yaml_text
 from drillbook.report.atomic import write_text_atomic
-from drillbook.signoff.attestation import Attestation
+from drillbook.signoff.attestation import Attestation, BadAttestation
 
 FORMAT = "drillbook-signoff/1"
 SUFFIX = ".signoff.json"
@@ -83,8 +83,10 @@ def _parse(path: Path, text: str) -> list[Attestation]:
     for index, entry in enumerate(entries):
         try:
             attestations.append(Attestation.from_dict(entry))
-        except ValueError as error:
-            where = ("attestations", index)
+        except BadAttestation as error:
+            where: tuple[str | int, ...] = ("attestations", index)
+            if error.field is not None:
+                where += (error.field,)
             raise _error(path, text, where, f"attestation {index + 1}: {error}") from None
     return attestations
 
