@@ -289,7 +289,7 @@ def test_timeline_rows_come_from_the_incident_events_and_the_faults(tmp_path: Pa
         ["12:00:15", "Incident acknowledged", "Ada Lovelace"],
         ["12:00:15", "Investigation began", "Ada Lovelace"],
         ["12:00:16", "Mitigation started: failing over to the replica", "Ada Lovelace"],
-        ["12:00:21", "Service restored: mitigation verified: service restored", "drillbook"],
+        ["12:00:21", "Service restored", "drillbook"],
         ["12:00:22", "Fault lifted: proxy postgres re-enabled", "drillbook (drill)"],
         ["12:00:22", "Incident resolved", "drillbook"],
     ]
@@ -363,7 +363,7 @@ def test_root_cause_and_action_items_recorded_during_the_incident(tmp_path: Path
     assert prompt_keys(rows[1][2]) == {"due-date"}
     assert rows[1][3] == "P2"
     assert len(rows) == 2
-    assert "Root cause identified: root cause: the primary lost its network" in [
+    assert "Root cause identified: the primary lost its network" in [
         row[1] for row in table(text, "## Timeline")
     ]
 

@@ -31,6 +31,7 @@ _DEFAULT_MESSAGES = {
     "investigation started",
     "mitigation started",
     "incident resolved",
+    "mitigation verified: service restored",
 }
 # drill event kind -> (label, actor); other drill events are in the steps taken or left out
 _DRILL_EVENTS = {
@@ -119,8 +120,11 @@ def _incident_rows(incident: dict[str, Any]) -> list[TimelineRow]:
         at, kind, message = instant(event, "at"), text(event, "kind") or "", text(event, "message")
         if at is None:
             continue
-        label = _INCIDENT_EVENTS.get(kind, kind.replace("_", " ").capitalize() or "Event")
+        named = kind.replace("_", " ")
+        label = _INCIDENT_EVENTS.get(kind, named.capitalize() or "Event")
         if message and message.lower() not in _DEFAULT_MESSAGES:
+            if message.lower().startswith(f"{named}: "):  # "root cause: X" says it twice
+                message = message[len(named) + 2 :]
             label = f"{label}: {message}"
         rows.append(TimelineRow(at, label, text(event, "actor")))
     return rows
