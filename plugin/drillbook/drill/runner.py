@@ -517,9 +517,10 @@ class DrillRun:
     def _result(self, started: datetime) -> DrillResult:
         figures = self.tracker.metrics(self._injected_at)
         if figures is not None:
+            detected = self.metrics["time_to_detect"]  # when the rule fired, by the detector
             self.metrics.update({k: v for k, v in figures.items() if v is not None})
-            if self.drill.expect.detection is None:
-                self.metrics["time_to_detect"] = None  # opened by the drill, not detected
+            # the incident opens once the detector's answer is in; the figure is the firing
+            self.metrics["time_to_detect"] = detected
         return DrillResult(
             drill_id=self.drill.id,
             title=self.drill.title,
