@@ -94,8 +94,9 @@ def run_at(args: argparse.Namespace) -> int:
 
 
 def _print_on_call(roster: Roster, chosen: str | None, at: datetime) -> int:
+    schedules = _schedules(roster, chosen)
     print(f"on call at {_utc(at)}:")
-    for schedule_id in _schedules(roster, chosen):
+    for schedule_id in schedules:
         shift = roster.on_call(schedule_id, at)
         zone = roster.timeline(schedule_id).zone
         who = _who(roster, shift.person) if shift.person else "nobody"
