@@ -59,13 +59,17 @@ def register(subparsers: Any) -> None:
     export.add_argument("--ics", action="store_true", required=True, help="as iCalendar")
     export.add_argument("--schedule", help="the schedule (needed when there are several)")
     export.add_argument("--out", type=Path, help="write to this file (default: stdout)")
-    export.add_argument("--from", dest="start", help=f"{_TIME_HELP}; default: a week ago")
-    export.add_argument("--to", dest="end", help=f"{_TIME_HELP}; default: a year after FROM")
+    export.add_argument(
+        "--from", dest="start", metavar="TIME", help=f"{_TIME_HELP}; default: a week ago"
+    )
+    export.add_argument(
+        "--to", dest="end", metavar="TIME", help=f"{_TIME_HELP}; default: a year after --from"
+    )
     export.set_defaults(func=run_export)
 
     path = actions.add_parser("path", parents=[common], help="a service's escalation path")
     path.add_argument("service", metavar="SERVICE")
-    path.add_argument("--at", dest="time", help=f"{_TIME_HELP}; default: now")
+    path.add_argument("--at", dest="time", metavar="TIME", help=f"{_TIME_HELP}; default: now")
     path.set_defaults(func=run_path)
 
 
