@@ -216,3 +216,36 @@ def test_manual_response_without_a_person_is_an_error(tmp_path: Path) -> None:
     result = drill_run.execute()
     assert result.outcome is DrillOutcome.ERROR
     assert result.failure is not None and "pytest with -s" in result.failure.summary
+
+
+def test_training_lets_the_trainee_run_or_skip_each_step(tmp_path: Path) -> None:
+    drill_run, trace = run(tmp_path)
+    drill_run.drill.inject.clear()
+    drill_run.options.training = True
+    drill_run.options.performer = "Ada (trainee)"
+    drill_run.options.prompter = ScriptedPrompter(["run", "skip"], echo=False)
+    result = drill_run.execute()
+    assert result.outcome is DrillOutcome.PASSED
+    assert trace.read_text().split() == ["step1", "verify"], "step 2 was skipped"
+    decisions = [e.message for e in result.timeline if e.kind == "training"]
+    assert [m.split(" after ")[0] for m in decisions] == [
+        "Ada (trainee) chose to run step 1",
+        "Ada (trainee) chose to skip step 2",
+    ]
+
+
+def test_training_without_a_terminal_is_an_error(tmp_path: Path) -> None:
+    drill_run, _ = run(tmp_path)
+    drill_run.options.training = True
+    drill_run.options.prompter = None
+    result = drill_run.execute()
+    assert result.outcome is DrillOutcome.ERROR
+    assert result.failure is not None and "--drill-mode training" in result.failure.summary
+
+
+def test_manual_steps_record_who_did_them(tmp_path: Path) -> None:
+    drill_run, _, _ = manual_run(tmp_path, ["done", "done"])
+    drill_run.options.performer = "Grace (trainee)"
+    result = drill_run.execute()
+    respond = next(p for p in result.phases if p.name == "respond")
+    assert {a.message for a in respond.actions} == {"done by Grace (trainee)"}

@@ -106,6 +106,8 @@ class DrillItem(_ExplainedItem):
             overrides=session.overrides,
             resources=session.resources,
             prompter=_prompter(self.config),
+            training=session.training,
+            performer=session.performer(),
         )
         result = DrillRun(self.plan, options).execute()
         session.results.append(result)

@@ -57,6 +57,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="show what each drill would run, and run nothing",
     )
     group.addoption(
+        "--drill-mode",
+        dest="drill_mode",
+        choices=("auto", "training"),
+        default="auto",
+        help="training: show each runbook step to the trainee (the first participant with a "
+        "trainee role), who decides to run or skip it; needs -s at a terminal",
+    )
+    group.addoption(
         "--toxiproxy-url",
         dest="toxiproxy_url",
         default=None,

@@ -38,6 +38,7 @@ class DrillSession:
     report_dir: Path
     run_id: str
     dry_run: bool
+    training: bool
     overrides: dict[str, str]
     participants: list[Participant]
     runbook_dirnames: list[str]
@@ -69,12 +70,23 @@ class DrillSession:
             report_dir=(rootdir / report_dir).resolve(),
             run_id=run_id,
             dry_run=bool(config.getoption("drill_dry_run")),
+            training=config.getoption("drill_mode") == "training",
             overrides=overrides,
             participants=participants,
             runbook_dirnames=list(config.getini("drillbook_runbook_dirs")) or [RUNBOOK_DIRS],
             drill_dirnames=list(config.getini("drillbook_drill_dirs")) or [DRILL_DIRS],
             resources=resources,
         )
+
+    def performer(self) -> str:
+        """Who carries out the steps: the first trainee among the participants, else the
+        first participant, else "the responder"."""
+        for person in self.participants:
+            if "trainee" in person.role.lower():
+                return f"{person.name} ({person.role})"
+        if self.participants:
+            return f"{self.participants[0].name} ({self.participants[0].role})"
+        return "the responder"
 
     def register_marker(self, config: pytest.Config, name: str) -> None:
         """Tags become markers; registering them keeps ``--strict-markers`` happy."""

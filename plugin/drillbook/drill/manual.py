@@ -26,6 +26,7 @@ def run_manually(
     file: str,
     lines: Mapping[int, int],
     select: Callable[[Step], bool],
+    performer: str = "the responder",
 ) -> tuple[list[ActionResult], ActionResult | None]:
     """Results for every step, and the step the responder aborted at (or None)."""
     results: list[ActionResult] = []
@@ -47,14 +48,14 @@ def run_manually(
                 )
             )
             continue
-        prompter.show(_describe(step, masker))
+        prompter.show(describe_step(step, masker))
         answer = prompter.choose(
             f"step {step.order} done", ("done", "skip", "abort"), on_end="abort"
         )
         ended = clock.now()
         outcome = {"done": Outcome.PASSED, "skip": Outcome.SKIPPED}.get(answer, Outcome.FAILED)
-        message = {"done": "done by the responder", "skip": "skipped by the responder"}.get(
-            answer, "the responder aborted the drill here"
+        message = {"done": f"done by {performer}", "skip": f"skipped by {performer}"}.get(
+            answer, f"{performer} aborted the drill here"
         )
         result = _result(step, label, outcome, started, ended, file, lines, masker, message)
         results.append(result)
@@ -63,7 +64,7 @@ def run_manually(
     return results, None
 
 
-def _describe(step: Step, masker: Masker) -> str:
+def describe_step(step: Step, masker: Masker) -> str:
     lines = [f"\nstep {step.order}: {step.description}"]
     if step.command:
         lines.append(f"  command: {step.command.strip()}")

@@ -14,7 +14,7 @@ from typing import cast
 
 from drillbook.drill.clock import Clock, RealClock
 from drillbook.drill.incident_tracker import IncidentTracker
-from drillbook.drill.manual import run_manually
+from drillbook.drill.manual import describe_step, run_manually
 from drillbook.drill.observation import DetectionMissed, Observation
 from drillbook.drill.plan import DrillPlan
 from drillbook.drill.result import DrillOutcome, DrillResult, Failure, PhaseResult, TimelineEvent
@@ -45,6 +45,8 @@ class RunOptions:
     injector_factory: InjectorFactory | None = None
     resources: SessionResources | None = None
     prompter: Prompter | None = None
+    training: bool = False
+    performer: str = "the responder"  # who carries out the steps, for the record
     on_event: Callable[[TimelineEvent], None] | None = None
 
 
@@ -422,9 +424,12 @@ class DrillRun:
         }
         if respond.mode == "manual":
             return self._respond_manually(steps, lines)
+        select = self._step_selector()
+        if self.options.training:
+            select = self._trainee_decides(select)
         outcome = executor.run_steps(
             steps,
-            select=self._step_selector(),
+            select=select,
             lines=lines,
             on_result=lambda r: self.event(r.role, f"{r.outcome.value}: {r.label}"),
         )
@@ -434,13 +439,37 @@ class DrillRun:
             raise PhaseFailed(f"runbook step failed: {outcome.failed.label}", outcome.failed)
         return outcome.results
 
-    def _respond_manually(self, steps: list[Step], lines: dict[int, int]) -> list[ActionResult]:
+    def _trainee_decides(self, select: Callable[[Step], bool]) -> Callable[[Step], bool]:
+        """Training: the trainee is shown each step and decides to run or skip it; the
+        decision and how long it took go on the timeline."""
+        prompter = self._person_at_terminal("--drill-mode training")
+
+        def decide(step: Step) -> bool:
+            if not select(step) or not step.runnable:
+                return select(step)
+            prompter.show(describe_step(step, self.masker))
+            asked = self.clock.monotonic()
+            answer = prompter.choose(f"step {step.order}", ("run", "skip"), on_end="skip")
+            took = self.clock.monotonic() - asked
+            self.event(
+                "training",
+                f"{self.options.performer} chose to {answer} step {step.order} after {took:.1f} s",
+            )
+            return answer == "run"
+
+        return decide
+
+    def _person_at_terminal(self, what: str) -> Prompter:
         prompter = self.options.prompter
         if prompter is None or not prompter.interactive:
             raise PhaseError(
-                "respond: manual needs a person at a terminal: run pytest with -s from a "
-                "terminal, or step through the runbook with `drillbook run`"
+                f"{what} needs a person at a terminal: run pytest with -s from a terminal, "
+                "or step through the runbook with `drillbook run`"
             )
+        return prompter
+
+    def _respond_manually(self, steps: list[Step], lines: dict[int, int]) -> list[ActionResult]:
+        prompter = self._person_at_terminal("respond: manual")
         results, aborted = run_manually(
             steps,
             prompter=prompter,
@@ -449,6 +478,7 @@ class DrillRun:
             file=display_path(self.plan.runbook.path),
             lines=lines,
             select=self._step_selector(),
+            performer=self.options.performer,
         )
         for result in results:
             self._record(result)
