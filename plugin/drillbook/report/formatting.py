@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,18 +33,59 @@ def outcome_class(outcome: str) -> str:
     return _OUTCOME_LABELS.get(outcome, ("", "neutral"))[1]
 
 
+def is_number(value: Any) -> bool:
+    """A finite int or float (not a bool): something a report can show as a quantity."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def seconds(value: Any) -> str:
-    """A duration in seconds, e.g. '4.20 s', '42.0 s', '3 min 05 s', '1 h 02 min'."""
-    if not isinstance(value, int | float) or isinstance(value, bool):
+    """A duration, e.g. '0 s' (under 0.05 ms), '0.4 ms', '12 ms', '4.20 s', '42.0 s',
+    '3 min 05 s', '1 h 02 min'."""
+    if not is_number(value):
         return NOT_MEASURED
-    if value < 10:
+    if abs(value) < 0.000_05:
+        return "0 s"
+    if 0 < value < 0.009_95:
+        return f"{value * 1000:.1f} ms"
+    if 0 < value < 0.999_5:
+        return f"{value * 1000:.0f} ms"
+    if value < 9.995:
         return f"{value:.2f} s"
-    if value < 60:
+    if value < 59.95:
         return f"{value:.1f} s"
     whole = round(value)
     if whole < 3600:
         return f"{whole // 60} min {whole % 60:02d} s"
     return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
+
+
+def brief_seconds(value: Any) -> str:
+    """A duration for a narrow table cell: '—' rather than '— (not measured)' when absent."""
+    return seconds(value) if is_number(value) else "—"
+
+
+def span(value: Any) -> str:
+    """A configured window or hold time as written in YAML: '500 ms', '5 s', '10 min', '2 h'."""
+    if not is_number(value):
+        return "—"
+    if 0 < value < 1:
+        return f"{value * 1000:g} ms"
+    for unit, size in (("h", 3600), ("min", 60)):
+        if value >= size and float(value / size).is_integer():
+            return f"{value / size:g} {unit}"
+    return f"{round(value, 3):g} s"
+
+
+def ratio(value: Any) -> str:
+    """A fraction as a percentage, e.g. 0.076923 -> '7.69%'; '—' when absent."""
+    if not is_number(value):
+        return "—"
+    return f"{value * 100:.2f}%"
+
+
+def measured(value: Any) -> str:
+    """A measured value (a rule's reading), four significant digits; '—' when absent."""
+    return f"{value:.4g}" if is_number(value) else "—"
 
 
 def number(value: Any) -> str:
