@@ -1,11 +1,22 @@
-"""Hand-built DrillResults for the report tests: one passed, one failed, one error."""
+"""Hand-built DrillResults for the report tests: one passed, one failed, one error.
+
+The passed and failed drills carry what a real run records besides its phases: providers,
+set-up timings, an incident, detection and traffic, each made by the real classes' to_dict();
+the error drill has none of them, as a drill that never got that far (or an older report).
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
+from drillbook.detect.evaluation import Detection, Evaluation, RulePlan
+from drillbook.drill.clock import VirtualClock
 from drillbook.drill.result import DrillOutcome, DrillResult, Failure, PhaseResult, TimelineEvent
+from drillbook.drill.traffic import EntryReport, LatencySummary, TrafficReport
+from drillbook.incident import Incident
+from drillbook.incident.parts import ActionItem, Responder
 from drillbook.report import Participant, SessionInfo
 from drillbook.steps.outcome import ActionResult, Mismatch, Outcome
 
@@ -57,6 +68,135 @@ def phase(
     return PhaseResult(name, outcome, at(start), at(end), actions or [], message)
 
 
+# -- incident, detection, traffic -----------------------------------------------------------
+PROVIDERS = [
+    "postgres: using pg_ctl 16.4 at 127.0.0.1:5433 (given-url: not set; docker: no engine)",
+    "toxiproxy: using embedded 2.12.0 at 127.0.0.1:8474 (toxiproxy-server: not on PATH)",
+]
+TIMINGS = {"setup": 4.42, "teardown": 3.06}
+
+
+def incident_record(start: float, *, resolved: bool = True) -> dict[str, Any]:
+    """An incident detected at start+5.2 s, then acknowledged, investigated and mitigated;
+    verified and resolved (with a root cause and a follow-up) only if ``resolved``."""
+    clock = VirtualClock(at(start + 5.2))
+    incident = Incident.open(
+        "Primary database unreachable",
+        "P1",
+        clock=clock,
+        affected_services=["app", "db"],
+        runbook="database-outage",
+        id="INC-20260501-0A1B2C",
+    )
+    incident.add_responder(Responder("Ada Lovelace", "incident commander", "ada@example.org"))
+    for seconds_later, move in ((0.5, incident.acknowledge), (0.3, incident.investigate)):
+        clock.advance(seconds_later)
+        move(actor="Ada Lovelace")
+    clock.advance(0.2)
+    incident.mitigate(actor="Ada Lovelace", message="failing over to the replica")
+    if resolved:
+        clock.advance(1.3)
+        incident.verify_mitigation(actor="drillbook")
+        clock.advance(21.5)
+        incident.resolve(actor="drillbook", root_cause="primary lost its network")
+        incident.add_action_item(ActionItem("alert on replica lag", "Grace", date(2026, 5, 8)))
+    return incident.to_dict()
+
+
+RULES = [
+    RulePlan(
+        rule_id="db-down",
+        name="Database down",
+        kind="probe",
+        severity="P1",
+        runbook="database-outage",
+        source="GET /api/health/ready",
+        threshold="when fires_when holds",
+        window=None,
+        production_window=None,
+        for_=0.0,
+        production_for=30.0,
+    ),
+    RulePlan(
+        rule_id="high-error-rate",
+        name="High error rate",
+        kind="metric",
+        severity="P2",
+        runbook="high-error-rate",
+        source='rate(http_requests_total{status=~"5.."}[5 s]) / rate(http_requests_total[5 s])',
+        threshold="above 0.05",
+        window=5.0,
+        production_window=300.0,
+        for_=2.0,
+        production_for=60.0,
+    ),
+]
+
+
+def evaluation(plan: RulePlan, moment: datetime, **reading: Any) -> Evaluation:
+    return Evaluation(plan=plan, at=moment, monotonic=0.0, **reading)
+
+
+def detection_record(start: float, *, fired: bool = True) -> dict[str, Any]:
+    """Both RULES as run; db-down fired 4.2 s after the fault (injected at start+1 s)."""
+    probe, ratio = RULES
+    polled = at(start + 5.2)
+    last = [
+        evaluation(probe, polled, value=1.0, holds=True, fired=True, detail="HTTP 503"),
+        evaluation(
+            ratio, polled, value=0.0625, holds=True, fired=False, held_for=1.0, detail="1 / 16"
+        ),
+    ]
+    detection = Detection(
+        plan=probe, fired_at=polled, seconds_after_start=4.2, value=1.0, evaluations=tuple(last)
+    )
+    return {
+        "rules": [plan.to_dict() for plan in RULES],
+        "fired": detection.to_dict() if fired else None,
+        "last_evaluations": [e.to_dict() for e in last],
+    }
+
+
+def latency(p50: float, p95: float, p99: float, samples: int) -> LatencySummary:
+    return LatencySummary(p50=p50, p95=p95, p99=p99, max=p99 * 1.5, samples=samples)
+
+
+def traffic_record(*, errors: int = 3, late: int = 0) -> dict[str, Any]:
+    """300 requests at 10/s over two entries; ``errors`` of the bookings failed."""
+    bookings = EntryReport(
+        name="GET /api/bookings",
+        weight=2.0,
+        requests=200,
+        errors=errors,
+        statuses={"200": 200 - errors, **({"503": errors} if errors else {})},
+        latency=latency(0.0072, 0.0412, 0.120, 200),
+    )
+    payments = EntryReport(
+        name="charge",
+        weight=1.0,
+        requests=100,
+        errors=0,
+        statuses={"201": 100},
+        latency=latency(0.0150, 0.0300, 0.0500, 100),
+    )
+    return TrafficReport(
+        target_rate=10.0,
+        duration=30.0,
+        sent=300,
+        requests=300,
+        errors=errors,
+        late=late,
+        max_lag=0.0085 if not late else 0.35,
+        missed=2 if late else 0,
+        warmup_requests=50,
+        latency=latency(0.0090, 0.0400, 0.1100, 300),
+        statuses={"200": 200 - errors, "201": 100, **({"503": errors} if errors else {})},
+        error_examples=["GET /api/bookings: HTTP 503"] * errors,
+        entries=[bookings, payments],
+    ).to_dict()
+
+
+# -- drills ----------------------------------------------------------------------------------
 def passed_drill(drill_id: str = "db-outage", start: float = 0.0) -> DrillResult:
     return DrillResult(
         drill_id=drill_id,
@@ -94,6 +234,11 @@ def passed_drill(drill_id: str = "db-outage", start: float = 0.0) -> DrillResult
             "time_to_resolve": None,
         },
         services=[{"name": "postgres", "provider": "embedded"}],
+        providers=list(PROVIDERS),
+        timings=dict(TIMINGS),
+        incident=incident_record(start),
+        detection=detection_record(start),
+        traffic=traffic_record(),
     )
 
 
@@ -149,6 +294,11 @@ def failed_drill(drill_id: str = "payment-failure", start: float = 10.0) -> Dril
             action=bad,
             faults_active=["http-500 on stripe (toxic stripe_500)"],
         ),
+        providers=PROVIDERS[:1],
+        timings={"setup": 2.5},
+        incident=incident_record(start, resolved=False),
+        detection=detection_record(start, fired=False),
+        traffic=traffic_record(errors=40, late=12),
     )
 
 
@@ -184,6 +334,34 @@ def error_drill(drill_id: str = "cache-outage", start: float = 5.0) -> DrillResu
     )
 
 
+def poison_observations(drill: DrillResult, text: str) -> DrillResult:
+    """``drill`` with ``text`` in every free-text field of its providers, timings, incident,
+    detection and traffic (each record made if the drill had none)."""
+    drill.providers = [text]
+    drill.timings = {text: 1.0}
+    incident = drill.incident = drill.incident or incident_record(0.0)
+    incident["id"] = incident["title"] = incident["root_cause"] = incident["runbook"] = text
+    incident["severity"] = incident["status"] = text
+    incident["affected_services"] = [text]
+    incident["responders"] = [{"name": text, "role": text, "contact": text}]
+    for event in incident["timeline"]:
+        event["actor"] = event["kind"] = event["message"] = text
+    for item in incident["action_items"]:
+        item.update(action=text, owner=text, priority=text, due=text)
+    detection = drill.detection = drill.detection or detection_record(0.0)
+    for plan in [*detection["rules"], *([detection["fired"]] if detection["fired"] else [])]:
+        plan.update(rule=text, name=text, kind=text, source=text, threshold=text)
+    for evaluation in detection["last_evaluations"]:
+        evaluation.update(rule=text, detail=text, error=text)
+    traffic = drill.traffic = drill.traffic or traffic_record()
+    traffic["error_examples"] = [text]
+    traffic["statuses"] = {text: 1}
+    for entry in traffic["entries"]:
+        entry["name"] = text
+        entry["statuses"] = {text: 2}
+    return drill
+
+
 def session(participants: list[Participant] | None = None) -> SessionInfo:
     return SessionInfo(
         started_at=at(0),
@@ -208,3 +386,17 @@ def test_builders_make_json_ready_results() -> None:
         assert json.loads(json.dumps(data)) == data
     assert failed_drill().failure is not None
     assert [r.outcome for r in all_drills()] == ["passed", "failed", "error"]
+
+
+def test_builders_record_what_a_real_run_records() -> None:
+    passed, failed, error = (r.to_dict() for r in all_drills())
+    assert passed["incident"]["status"] == "resolved"
+    assert passed["incident"]["resolved_at"] == at(29.0).isoformat()
+    assert failed["incident"]["status"] == "mitigating"
+    assert failed["incident"]["mitigated_at"] is None
+    assert passed["detection"]["fired"]["rule"] == "db-down"
+    assert failed["detection"]["fired"] is None
+    assert passed["traffic"]["error_ratio"] == 0.01
+    assert (failed["traffic"]["late"], failed["traffic"]["missed"]) == (12, 2)
+    assert error["incident"] is error["detection"] is error["traffic"] is None
+    assert (error["providers"], error["timings"]) == ([], {})

@@ -43,6 +43,23 @@ def test_schema_names_the_current_version() -> None:
         (("drills", 1, "failure", "action", "exit_code"), "seven"),
         (("session", "participants", 0, "role"), ""),
         (("summary", "metrics", "time_to_detect", "mean"), "3.6"),
+        (("drills", 0, "providers", 0), 7),
+        (("drills", 0, "timings", "setup"), "4 s"),
+        (("drills", 0, "incident", "status"), "closed"),
+        (("drills", 0, "incident", "detected_at"), None),
+        (("drills", 0, "incident", "timeline", 0, "actor"), None),
+        (("drills", 0, "incident", "action_items", 0, "priority"), "urgent"),
+        (("drills", 0, "detection", "rules", 1, "window"), "5s"),
+        (("drills", 0, "detection", "rules", 1, "production_for"), None),
+        (("drills", 0, "detection", "fired", "seconds_after_start"), "4.2"),
+        (("drills", 0, "detection", "fired", "evaluations", 0, "holds"), "yes"),
+        (("drills", 0, "detection", "last_evaluations", 1, "value"), "0.06"),
+        (("drills", 0, "traffic", "requests"), -1),
+        (("drills", 0, "traffic", "error_ratio"), 1.5),
+        (("drills", 0, "traffic", "latency", "p95"), "40 ms"),
+        (("drills", 0, "traffic", "entries", 0, "statuses", "200"), "many"),
+        (("drills", 0, "incident"), "INC-1"),
+        (("drills", 0, "detection"), []),
     ],
 )
 def test_schema_rejects_wrong_values(path: tuple[str | int, ...], bad: object) -> None:
@@ -54,10 +71,55 @@ def test_schema_rejects_wrong_values(path: tuple[str | int, ...], bad: object) -
     assert not validator().is_valid(document)
 
 
-def test_schema_rejects_unknown_fields() -> None:
+@pytest.mark.parametrize(
+    "path",
+    [
+        ("drills", 0),
+        ("drills", 0, "incident"),
+        ("drills", 0, "incident", "timeline", 0),
+        ("drills", 0, "detection"),
+        ("drills", 0, "detection", "rules", 0),
+        ("drills", 0, "detection", "fired"),
+        ("drills", 0, "detection", "fired", "evaluations", 0),
+        ("drills", 0, "detection", "last_evaluations", 0),
+        ("drills", 0, "traffic"),
+        ("drills", 0, "traffic", "latency"),
+        ("drills", 0, "traffic", "entries", 1),
+    ],
+)
+def test_schema_rejects_unknown_fields(path: tuple[str | int, ...]) -> None:
     document = json.loads(json.dumps(report()))
-    document["drills"][0]["surprise"] = 1
+    target = document
+    for key in path:
+        target = target[key]
+    target["surprise"] = 1
     assert not validator().is_valid(document)
+
+
+def test_new_drill_fields_are_described_not_loose() -> None:
+    drill = report_schema()["$defs"]["drill"]["properties"]
+    for name in ("incident", "detection", "traffic"):
+        assert drill[name] == {"oneOf": [{"$ref": f"#/$defs/{name}"}, {"type": "null"}]}
+    assert drill["timings"] == {"$ref": "#/$defs/timings"}
+    assert drill["providers"]["items"] == {"type": "string"}
+
+
+def test_reports_written_before_the_new_fields_stay_valid() -> None:
+    document = json.loads(json.dumps(report()))
+    for drill in document["drills"]:
+        for key in ("providers", "timings", "incident", "detection", "traffic"):
+            del drill[key]
+    assert sorted(validator().iter_errors(document), key=str) == []
+
+
+def test_absent_observations_are_null_and_valid() -> None:
+    document = json.loads(json.dumps(report()))
+    error = document["drills"][2]
+    assert (error["incident"], error["detection"], error["traffic"]) == (None, None, None)
+    document["drills"][0]["detection"]["fired"] = None
+    document["drills"][0]["traffic"]["latency"] = dict.fromkeys(("p50", "p95", "p99", "max"))
+    document["drills"][0]["traffic"]["latency"]["samples"] = 0
+    assert sorted(validator().iter_errors(document), key=str) == []
 
 
 def test_session_fields() -> None:
