@@ -13,7 +13,14 @@ from drillbook.report import Participant, build_report, render_html
 from drillbook.steps.outcome import Mismatch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_report_builders import all_drills, error_drill, failed_drill, passed_drill, session
+from test_report_builders import (
+    all_drills,
+    error_drill,
+    failed_drill,
+    passed_drill,
+    poison_observations,
+    session,
+)
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
@@ -90,6 +97,7 @@ def poisoned(text: str) -> list[DrillResult]:
         if drill.failure is not None:
             drill.failure.summary = drill.failure.phase = text
             drill.failure.faults_active = [text]
+        poison_observations(drill, text)
     return drills
 
 
@@ -234,8 +242,24 @@ def fuzzed(texts: dict[str, str]) -> dict[str, Any]:
     drill.failure.action = bad
     drill.failure.summary = texts["title"]
     drill.timeline.append(TimelineEvent(drill.started_at, "note", texts["output"]))
+    observe(drill, texts)
     people = [Participant(texts["title"], texts["id"] or "role")]
     return build_report(session(people), [drill.to_dict(), passed_drill().to_dict()])
+
+
+def observe(drill: DrillResult, texts: dict[str, str]) -> None:
+    """Put the fuzzed texts into the drill's providers, incident, detection and traffic."""
+    drill.providers = [texts["provider"]]
+    assert drill.incident and drill.detection and drill.traffic
+    drill.incident["title"] = texts["title"]
+    drill.incident["root_cause"] = texts["cause"]
+    drill.incident["responders"] = [{"name": texts["actor"], "role": "lead", "contact": ""}]
+    drill.incident["timeline"][2].update(actor=texts["actor"], message=texts["message"])
+    rule = drill.detection["rules"][1]
+    rule.update(name=texts["rule"], source=texts["source"])
+    drill.detection["last_evaluations"][1].update(detail=texts["detail"])
+    drill.traffic["entries"][0]["name"] = texts["entry"]
+    drill.traffic["error_examples"] = [texts["example"]]
 
 
 @settings(max_examples=60, deadline=None)
@@ -248,6 +272,15 @@ def fuzzed(texts: dict[str, str]) -> dict[str, Any]:
             "output": lines_under_tail,
             "expected": texts(40),
             "actual": texts(40),
+            "provider": texts(60),
+            "cause": texts(40),
+            "actor": texts(30),
+            "message": texts(60),
+            "rule": texts(30),
+            "source": texts(60),
+            "detail": texts(40),
+            "entry": texts(30),
+            "example": texts(40),
         }
     )
 )
@@ -260,3 +293,178 @@ def test_any_text_round_trips_and_adds_no_element(texts: dict[str, str]) -> None
     for key, value in texts.items():  # page.texts are unescaped (convert_charrefs=True)
         wanted = value.removesuffix("\n") if key == "output" else value
         assert any(wanted in chunk for chunk in page.texts), key
+
+
+# -- the four figures, set-up, providers, incident, detection, traffic ---------------------------
+def rows(fragment: str) -> list[list[str]]:
+    """Each <tr> of ``fragment`` as its cells' text (tags removed, entities decoded)."""
+    found = []
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", fragment, re.S):
+        found.append(
+            [
+                " ".join(html.unescape(re.sub(r"<[^>]+>", " ", cell)).split())
+                for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+            ]
+        )
+    return found
+
+
+def table(page_text: str, caption: str, start: int = 0) -> list[list[str]]:
+    """The rows of the first table with ``caption`` found after ``start``."""
+    begin = page_text.index(f"<caption>{caption}</caption>", start)
+    return rows(page_text[begin : page_text.index("</table>", begin)])
+
+
+def drill_html(page_text: str, number: int) -> str:
+    start = page_text.index(f'id="drill-{number}"')
+    return page_text[start : page_text.index("</section>", start)]
+
+
+def test_summary_table_gives_the_four_figures_of_every_drill() -> None:
+    page_text = render(all_drills())
+    assert table(page_text, "Incident figures per drill") == [
+        [
+            "#",
+            "Drill",
+            "Time to detect",
+            "Time to acknowledge",
+            "Time to mitigate",
+            "Time to resolve",
+        ],
+        ["1", "db-outage", "4.20 s", "5.00 s", "6.50 s", "—"],
+        ["2", "payment-failure", "3.00 s", "—", "—", "—"],
+        ["3", "cache-outage", "—", "—", "—", "—"],
+    ]
+    assert "— means not measured" in page_text
+    assert table(page_text, "Incident figures across drills")[1][:3] == [
+        "Time to detect",
+        "2 of 3",
+        "3.60 s",
+    ]
+
+
+def test_setup_and_providers_rows() -> None:
+    first = drill_html(render(all_drills()), 1)
+    facts = {row[0]: row[1] for row in rows(first[: first.index("</table>")])}
+    assert facts["Set-up"] == "Set up in 4.42 s, torn down in 3.06 s"
+    assert facts["Providers"].startswith("postgres: using pg_ctl 16.4 at 127.0.0.1:5433")
+    assert "toxiproxy: using embedded 2.12.0" in facts["Providers"]
+    third = drill_html(render(all_drills()), 3)
+    assert "Set-up" not in third and "Providers" not in third
+
+
+def test_incident_lifecycle_and_timeline() -> None:
+    page_text = render(all_drills())
+    first, second = drill_html(page_text, 1), drill_html(page_text, 2)
+    lifecycle = table(first, "Lifecycle")
+    assert lifecycle[0] == ["Status", "Time", "Since detection"]
+    assert lifecycle[2] == ["Acknowledged", "2026-05-01 12:00:05.700 UTC", "+500 ms"]
+    assert lifecycle[6] == ["Resolved", "2026-05-01 12:00:29.000 UTC", "+23.8 s"]
+    assert '<tr class="missed">' not in first
+    assert table(second, "Lifecycle")[5:] == [
+        ["Mitigation verified", "not reached", "—"],
+        ["Resolved", "not reached", "—"],
+    ]
+    assert second.count('<tr class="missed">') == 2
+    timeline = table(first, "Incident timeline")
+    assert timeline[0] == ["Time", "Since detection", "Actor", "Kind", "Message"]
+    assert timeline[5] == [
+        "2026-05-01 12:00:06.200 UTC",
+        "+1.00 s",
+        "Ada Lovelace",
+        "mitigating",
+        "failing over to the replica",
+    ]
+    assert table(first, "Action items")[1] == [
+        "alert on replica lag",
+        "Grace",
+        "P2",
+        "2026-05-08",
+        "open",
+    ]
+
+
+def test_detection_rules_show_both_windows_and_mark_the_one_that_fired() -> None:
+    page_text = render(all_drills())
+    first, second = drill_html(page_text, 1), drill_html(page_text, 2)
+    lead = re.search(r'<p class="lead">(.*?)</p>', first, re.S)
+    assert lead is not None
+    assert " ".join(html.unescape(re.sub(r"<[^>]+>", " ", lead.group(1))).split()) == (
+        "Fired: db-down (Database down) at 2026-05-01 12:00:05.200 UTC, 4.20 s after the fault "
+        "was injected (condition: when fires_when holds)"
+    )
+    rules = table(first, "Rules")
+    assert rules[0][3:5] == ["Window in drill", "Window in production"]
+    assert rules[1] == [
+        "db-down ◆ fired Database down",
+        "probe",
+        "GET /api/health/ready when fires_when holds",
+        "—",
+        "held 30 s",
+        "HTTP 503",
+        "firing",
+    ]
+    assert rules[2][3:] == [
+        "5 s, held 2 s",
+        "5 min, held 1 min",
+        "0.0625 (1 / 16)",
+        "holding 1 s of 2 s",
+    ]
+    assert first.count('<tr class="fired">') == 1
+    assert "No rule fired." in second and '<tr class="fired">' not in second
+
+
+def test_traffic_table_shows_totals_and_entries() -> None:
+    second = drill_html(render(all_drills()), 2)
+    facts = {row[0]: row[1] for row in rows(second[second.index("<h3>Traffic</h3>") :])[:4]}
+    assert facts["Load"] == "300 requests over 30.0 s at 10/s (target 10/s)"
+    assert facts["Kept up"] == "no: 12 started late (worst lag 350 ms), 2 never sent"
+    assert '<td class="flag">no: 12 started late' in second
+    assert '<td class="flag">' not in drill_html(render(all_drills()), 1)
+    assert facts["Error examples"] == "GET /api/bookings: HTTP 503 (40 times)"
+    assert table(second, "Requests and latency") == [
+        [
+            "Requests to",
+            "Weight",
+            "Requests",
+            "Errors",
+            "Error ratio",
+            "p50",
+            "p95",
+            "p99",
+            "Max",
+            "Statuses",
+        ],
+        [
+            "All",
+            "",
+            "300",
+            "40",
+            "13.33%",
+            "9.0 ms",
+            "40 ms",
+            "110 ms",
+            "165 ms",
+            "200: 160, 201: 100, 503: 40",
+        ],
+        [
+            "GET /api/bookings",
+            "2",
+            "200",
+            "40",
+            "20.00%",
+            "7.2 ms",
+            "41 ms",
+            "120 ms",
+            "180 ms",
+            "200: 160, 503: 40",
+        ],
+        ["charge", "1", "100", "0", "0.00%", "15 ms", "30 ms", "50 ms", "75 ms", "201: 100"],
+    ]
+
+
+def test_a_drill_without_observations_has_none_of_their_sections() -> None:
+    third = drill_html(render(all_drills()), 3)
+    for heading in ("<h3>Incident</h3>", "<h3>Detection</h3>", "<h3>Traffic</h3>"):
+        assert heading not in third
+    assert "<h3>Incident</h3>" in drill_html(render(all_drills()), 1)

@@ -10,9 +10,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from drillbook.report import formatting as fmt
-from drillbook.report.json_report import metric_names
+from drillbook.report.json_report import STANDARD_METRICS, metric_names
+from drillbook.report.view_detection import DetectionView, detection_view
+from drillbook.report.view_incident import IncidentView, incident_view
+from drillbook.report.view_traffic import TrafficView, traffic_view
 
 SIGNOFF_BLANK_ROWS = 2
+
+# What each standard metric measures, from which moment to which.
+METRIC_BASIS = {
+    "time_to_detect": "fault injected → incident detected",
+    "time_to_acknowledge": "incident detected → acknowledged",
+    "time_to_mitigate": "fault injected → mitigation verified",
+    "time_to_resolve": "fault injected → incident resolved",
+}
+# How the Set-up line names the timings a drill records outside its phases.
+TIMING_WORDS = {"setup": "set up in", "teardown": "torn down in"}
 
 
 @dataclass(frozen=True)
@@ -82,8 +95,11 @@ class EventView:
 
 @dataclass(frozen=True)
 class MetricView:
+    """A metric's title, its value as read, and what it measures ('' for non-standard ones)."""
+
     name: str
     value: str
+    basis: str = ""
 
 
 @dataclass(frozen=True)
@@ -114,6 +130,12 @@ class DrillView:
     timeline: list[EventView]
     failure: FailureView | None
     services: list[str]
+    figures: list[str]
+    setup: str
+    providers: list[str]
+    incident: IncidentView | None
+    detection: DetectionView | None
+    traffic: TrafficView | None
 
 
 @dataclass(frozen=True)
@@ -164,6 +186,7 @@ class ReportView:
     counts: CountView
     by_severity: list[CountView]
     aggregates: list[AggregateView]
+    figure_names: list[str]
     drills: list[DrillView]
 
 
@@ -186,6 +209,7 @@ def report_view(report: dict[str, Any]) -> ReportView:
         counts=counts,
         by_severity=[_counts(k, v) for k, v in summary.get("by_severity", {}).items()],
         aggregates=[_aggregate(k, v) for k, v in summary.get("metrics", {}).items()],
+        figure_names=[metric_title(name) for name in STANDARD_METRICS],
         drills=[_drill(n, d) for n, d in enumerate(report.get("drills", []), start=1)],
     )
 
@@ -246,14 +270,36 @@ def _drill(number: int, data: dict[str, Any]) -> DrillView:
         ended=fmt.instant(data.get("ended_at")),
         drill_file=str(data.get("drill_file", "")),
         runbook_file=str(data.get("runbook_file", "")),
-        metrics=[
-            MetricView(metric_title(k), fmt.seconds(metrics.get(k))) for k in metric_names([data])
-        ],
+        metrics=[_metric(name, metrics.get(name)) for name in metric_names([data])],
         phases=[_phase(p, failing_action) for p in data.get("phases", [])],
         timeline=[_event(data.get("started_at"), e) for e in data.get("timeline", [])],
         failure=_failure(failure) if isinstance(failure, dict) else None,
         services=[_service(s) for s in data.get("services", [])],
+        figures=[fmt.brief_seconds(metrics.get(name)) for name in STANDARD_METRICS],
+        setup=_setup(data.get("timings")),
+        providers=[str(p) for p in data.get("providers") or []],
+        incident=incident_view(data.get("incident")),
+        detection=detection_view(data.get("detection")),
+        traffic=traffic_view(data.get("traffic")),
     )
+
+
+def _metric(name: str, value: Any) -> MetricView:
+    return MetricView(metric_title(name), fmt.seconds(value), METRIC_BASIS.get(name, ""))
+
+
+def _setup(timings: Any) -> str:
+    """'Set up in 4.42 s, torn down in 3.06 s'; '' when the drill recorded no timings."""
+    if not isinstance(timings, dict):
+        return ""
+    order = [*TIMING_WORDS, *sorted(set(timings) - set(TIMING_WORDS))]
+    parts = [
+        f"{TIMING_WORDS.get(name, str(name).replace('_', ' '))} {fmt.seconds(timings[name])}"
+        for name in order
+        if name in timings
+    ]
+    text = ", ".join(parts)
+    return text[:1].upper() + text[1:]
 
 
 def _phase(data: dict[str, Any], failing_action: Any) -> PhaseView:
