@@ -61,3 +61,48 @@ def test_error_drill_without_metrics_still_lists_the_standard_ones() -> None:
     assert as_dict["drill.pages_sent"] == "2.0"
     assert "drill.tags" not in as_dict
     assert "drill.phase.respond.duration" not in as_dict  # only phases that ran
+
+
+OBSERVED = (
+    "drill.detection.rule",
+    "drill.detection.seconds",
+    "drill.incident.id",
+    "drill.traffic.requests",
+    "drill.traffic.error_ratio",
+    "drill.traffic.p95",
+)
+
+
+def test_detection_incident_and_traffic_properties() -> None:
+    as_dict = dict(junit_properties(passed_drill()))
+    assert {name: as_dict[name] for name in OBSERVED} == {
+        "drill.detection.rule": "db-down",
+        "drill.detection.seconds": "4.2",
+        "drill.incident.id": "INC-20260501-0A1B2C",
+        "drill.traffic.requests": "300",
+        "drill.traffic.error_ratio": "0.01",
+        "drill.traffic.p95": "0.04",
+    }
+    names = [name for name, _ in junit_properties(passed_drill())]
+    assert names[-len(OBSERVED) :] == list(OBSERVED)
+
+
+def test_only_what_was_recorded_becomes_a_property() -> None:
+    failed = dict(junit_properties(failed_drill()))  # no rule fired
+    assert "drill.detection.rule" not in failed and "drill.detection.seconds" not in failed
+    assert failed["drill.incident.id"] == "INC-20260501-0A1B2C"
+    assert failed["drill.traffic.error_ratio"] == "0.133333"
+    error = dict(junit_properties(error_drill()))  # no incident, detection or traffic
+    assert not set(OBSERVED) & set(error)
+
+
+def test_unmeasured_or_malformed_figures_are_left_out() -> None:
+    drill = passed_drill()
+    assert drill.traffic is not None and drill.incident is not None
+    drill.traffic["error_ratio"] = None  # no request finished
+    drill.traffic["latency"]["p95"] = float("nan")
+    drill.traffic["requests"] = "300"
+    drill.incident["id"] = ""
+    drill.detection = {"fired": "db-down"}
+    as_dict = dict(junit_properties(drill))
+    assert not set(OBSERVED) & set(as_dict)
