@@ -94,7 +94,8 @@ class SessionResources:
         provided = obtain_postgres(self.postgres_url)
         instance = provided.value
         with self._lock:
-            self._note(provided.describe())
+            # a server per environment: the choice is the news, not each one's address
+            self._note(_ADDRESS.sub("", provided.describe(), count=1))
         if instance.data_dir is not None:
             pid = postmaster_pid(instance.data_dir)
             target = {
