@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -39,6 +40,8 @@ from typing import Any
 import psutil
 import pytest
 import yaml
+from drillbook.detect import DetectionTimeout, Detector, load_rules_text
+from drillbook.drill.clock import RealClock
 
 pytestmark = pytest.mark.drills_e2e
 
@@ -54,13 +57,16 @@ RUN_TIMEOUT = 240.0  # seconds for one pytest subprocess; a drill run takes abou
 # back over a 3 s VERIFY_WINDOW, so recovery shows within about 4 s).
 SHORT_WAIT_SECONDS = 8
 SHORT_WAIT = f"{SHORT_WAIT_SECONDS}s"
-GAVE_UP = f"still not as expected after {SHORT_WAIT_SECONDS} s"
+# how an until-check that ran out of time says so (with the time taken: the attempt under
+# way at the deadline is let finish, so a little over SHORT_WAIT)
+GAVE_UP = re.compile(r"still not as expected after \d+(?:\.\d+)? s \(\d+ attempts\)")
 # Processes of the system under test, by the module they run: none may outlive a run.
 SYSTEM_MODULES = ("holiday", "drillbook.fakes")
 # What the watcher must have seen starting, or it proves nothing about what survived.
 SEEN_STARTING = ("-m holiday", "-m drillbook.fakes", "postgres -D")
 
 Edit = Callable[[Path], None]
+Fragment = str | re.Pattern[str]  # what an explanation must say: text, or a pattern
 
 
 # -- edits on the copied tree ---------------------------------------------------------------
@@ -164,14 +170,14 @@ class Break:
     phase: str
     # what the explanation must say, in this order; where chance decides which check fails
     # first, one of several such sequences
-    says: tuple[tuple[str, ...], ...]
+    says: tuple[tuple[Fragment, ...], ...]
 
     @property
     def runbook(self) -> str:
         return self.drill.removesuffix("-drill")
 
 
-def says(*fragments: str) -> tuple[tuple[str, ...], ...]:
+def says(*fragments: Fragment) -> tuple[tuple[Fragment, ...], ...]:
     return (fragments,)
 
 
@@ -449,16 +455,26 @@ def _lines(run: Run) -> list[str]:
     return [line.strip() for line in run.output.splitlines()]
 
 
-def _missing_in_order(output: str, fragments: tuple[str, ...]) -> list[str]:
+def _missing_in_order(output: str, fragments: tuple[Fragment, ...]) -> list[str]:
     missing: list[str] = []
     position = 0
     for fragment in fragments:
-        at = output.find(fragment, position)
-        if at < 0:
-            missing.append(f"the output does not say {fragment!r} (after what came before)")
+        end = _find(output, fragment, position)
+        if end is None:
+            shown = fragment.pattern if isinstance(fragment, re.Pattern) else fragment
+            missing.append(f"the output does not say {shown!r} (after what came before)")
             continue
-        position = at + len(fragment)
+        position = end
     return missing
+
+
+def _find(text: str, fragment: Fragment, start: int) -> int | None:
+    """Where ``fragment`` ends in ``text`` after ``start``; None when it is not there."""
+    if isinstance(fragment, re.Pattern):
+        match = fragment.search(text, start)
+        return match.end() if match else None
+    at = text.find(fragment, start)
+    return at + len(fragment) if at >= 0 else None
 
 
 def _report_problems(run: Run) -> list[str]:
@@ -539,3 +555,34 @@ def test_the_survivor_check_names_a_process_the_run_left_running(tmp_path: Path)
         left.wait()
     assert by_watch.survivors() == []
     assert by_place.survivors() == []
+
+
+# -- why "detection expected within 0.1 s" can fail every time --------------------------------
+SLOW_RULE = """\
+rules:
+  - {id: slow, name: Slow, severity: P3, runbook: r, python: "slow_check:slow"}
+"""
+SLOW_CHECK = """\
+import time
+
+
+def slow(env):
+    time.sleep(1)
+    return True
+"""
+
+
+def test_a_firing_seen_only_after_the_wait_ran_out_is_a_miss(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A poll under way when the wait starts holds the wait up (it holds the detector's
+    lock); what that poll saw fire came after the wait's time and must not count. Without
+    this, the 0.1 s break above passed whenever a slow poll was under way."""
+    (tmp_path / "slow_check.py").write_text(SLOW_CHECK, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    rules = load_rules_text(SLOW_RULE).model
+    with Detector(rules, variables={}, clock=RealClock()) as detector:
+        detector.start()
+        with pytest.raises(DetectionTimeout, match=r"^rule slow did not fire within 100 ms"):
+            detector.wait_for("slow", 0.1)
+        assert [d.rule_id for d in detector.fired()] == ["slow"]  # it did fire, late

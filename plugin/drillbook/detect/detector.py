@@ -129,7 +129,8 @@ class Detector:
         while True:
             polled = self.clock.monotonic()
             found = self._fired_since(rule_id, start) if self.running else self._poll(rule_id)
-            if found is not None:
+            # a firing stamped after the deadline (a poll under way held the wait up) is late
+            if found is not None and found.monotonic <= deadline:
                 return _relative(found, start)
             remaining = deadline - self.clock.monotonic()
             if remaining <= 0:
