@@ -23,7 +23,7 @@ from drillbook.drill.clock import Clock
 from drillbook.incident.delivery import Delivery, RetryPolicy, deliver, mask_in_http_logs
 from drillbook.incident.model import Incident
 from drillbook.incident.routing import NotifyError, NotifyEvent
-from drillbook.steps.masking import Masker
+from drillbook.steps.masking import MIN_SECRET_LENGTH, Masker
 
 HEADER_LIMIT = 150
 SECTION_TEXT_LIMIT = 3000
@@ -164,7 +164,9 @@ class SlackWebhook:
         retry: RetryPolicy | None = None,
     ) -> None:
         token = _token(webhook_url)
-        self._masker = Masker([webhook_url, token])
+        # The token alone, so the host, team and bot stay readable; a URL too short to have
+        # one is masked whole.
+        self._masker = Masker([token if len(token) >= MIN_SECRET_LENGTH else webhook_url])
         try:
             parsed = httpx.URL(webhook_url)
         except (httpx.InvalidURL, TypeError):
