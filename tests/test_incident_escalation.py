@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from drillbook.drill.clock import RealClock, VirtualClock
 from drillbook.errors import DrillbookError, LoadError
+from drillbook.fakes import create_app
+from drillbook.fakes.serving import BackgroundServer
 from drillbook.formats.oncall import OnCallFile
 from drillbook.incident import (
     EscalationEngine,
@@ -20,6 +22,7 @@ from drillbook.incident import (
     Incident,
     IncidentStatus,
     Page,
+    PagerDutyClient,
     ResponderScript,
 )
 from drillbook.incident.responders import (
@@ -452,3 +455,42 @@ def test_a_scripted_acknowledgement_ends_paging_at_its_instant(
     assert record.acknowledged_at == DETECTED + timedelta(seconds=acknowledged)
     assert record.acknowledged_by == f"p{(level - 1) % len(delays)}"
     assert all(page.at <= record.acknowledged_at for page in record.pages)
+
+
+# -- with the PagerDuty stand-in ---------------------------------------------------------------
+def test_a_drill_pages_pagerduty_at_level_1_and_acknowledges_it_when_a_responder_does(
+    incident: Incident, roster: Roster, clock: VirtualClock
+) -> None:
+    """The shape a runner gives it: one real trigger when the escalation starts (PagerDuty
+    pages people itself), the levels recorded, the acknowledgement passed on."""
+    app = create_app("pagerduty")
+    with (
+        BackgroundServer(app) as url,
+        PagerDutyClient(
+            "R0UTINGk3y5ecret0123456789abcdef", url=f"{url}/v2/enqueue", clock=clock
+        ) as client,
+    ):
+
+        def pager(page: Page) -> None:
+            if page.level == 1:
+                client.trigger(incident, source="holiday-api")
+
+        responders = script({"who": "primary", "acknowledges": False}, {"who": "secondary"})
+        engine = EscalationEngine.for_service(
+            incident, roster, "holiday-api", pager=pager, responders=responders
+        )
+        record = engine.run_until_acknowledged(3600)
+        if record.outcome == "acknowledged":
+            client.acknowledge(incident)
+
+    [alert] = app.fake.snapshot()["incidents"].values()
+    assert (alert["dedup_key"], alert["status"], alert["severity"]) == (
+        incident.id,
+        "acknowledged",
+        "critical",
+    )
+    assert [event["event_action"] for event in alert["events"]] == ["trigger", "acknowledge"]
+    assert timeline(list(record.pages)) == [
+        (1, PRIMARY, DETECTED),
+        (2, SECONDARY, DETECTED + 15 * MINUTE),
+    ]
