@@ -53,8 +53,9 @@ SIDE_BY_SIDE = 1 if os.environ.get("PYTEST_XDIST_WORKER") else 2
 RUN_TIMEOUT = 240.0  # seconds for one pytest subprocess; a drill run takes about 20
 # The runbooks wait minutes for recovery (until.timeout 5m, 10m), as they should in a real
 # incident. A broken copy waits SHORT_WAIT instead, or each break would cost those minutes:
-# part of the set-up, not of the break. The intact runbooks pass with it (their checks look
-# back over a 3 s VERIFY_WINDOW, so recovery shows within about 4 s).
+# part of the set-up, not of the break. It decides how soon the failure shows, not whether:
+# with the remediation gone the fault stays in force. (The intact runbooks passed with it on
+# a quiet machine; their checks look back over a 3 s VERIFY_WINDOW.)
 SHORT_WAIT_SECONDS = 8
 SHORT_WAIT = f"{SHORT_WAIT_SECONDS}s"
 # how an until-check that ran out of time says so (with the time taken: the attempt under
@@ -559,6 +560,7 @@ def test_the_survivor_check_names_a_process_the_run_left_running(tmp_path: Path)
 
 # -- why "detection expected within 0.1 s" can fail every time --------------------------------
 SLOW_RULE = """\
+interval: 2s
 rules:
   - {id: slow, name: Slow, severity: P3, runbook: r, python: "slow_check:slow"}
 """
