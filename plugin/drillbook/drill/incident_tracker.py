@@ -3,14 +3,19 @@ advance, and paged to PagerDuty when the environment says where."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from drillbook.drill.clock import Clock
+from drillbook.drill.escalation_check import simulate_escalation
 from drillbook.formats.common import Severity
+from drillbook.formats.drill import ScriptedResponse
 from drillbook.formats.environment import PagerDutyTarget
 from drillbook.incident import Incident, Link, PagerDutyClient, incident_figures
+from drillbook.incident.escalation import EscalationRecord
+from drillbook.incident.notify import Notification, NotificationRouter
 
 RESPONDER = "on-call (drill)"
 
@@ -24,11 +29,19 @@ class IncidentTracker:
         clock: Clock,
         pagerduty: PagerDutyTarget | None,
         on_event: Callable[[str, str], None],
+        notifications: Path | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         self.clock = clock
         self.on_event = on_event
         self.incident: Incident | None = None
         self.paged_at: datetime | None = None
+        self.escalation: EscalationRecord | None = None
+        self._router = (
+            NotificationRouter.from_file(notifications, clock=clock, environ=environ)
+            if notifications
+            else None
+        )
         self._pager = (
             PagerDutyClient(pagerduty.routing_key, url=pagerduty.events_url, clock=clock)
             if pagerduty is not None
@@ -50,7 +63,40 @@ class IncidentTracker:
             )
             self.paged_at = self.clock.now()
             self.on_event("paging", f"PagerDuty paged for {self.incident.id} (dedup_key {key})")
+        self._announce("opened")
         return self.incident
+
+    def escalate(
+        self, *, oncall_file: Path, service: str, responses: Sequence[ScriptedResponse]
+    ) -> EscalationRecord:
+        """Run the escalation path in virtual time; a scripted acknowledgement acknowledges."""
+        assert self.incident is not None
+        self.escalation = simulate_escalation(
+            self.incident, oncall_file=oncall_file, service=service, responses=responses
+        )
+        for page in self.escalation.pages:
+            self.on_event(
+                "paging",
+                f"level {page.level}: {page.name} paged "
+                f"{page.after_minutes:g} min after the incident opened (virtual time)",
+            )
+        if self.escalation.acknowledged_by:
+            self.on_event("incident", f"acknowledged by {self.escalation.acknowledged_by}")
+            if self._pager is not None:
+                self._pager.acknowledge(self.incident)
+            self._announce("acknowledged")
+        return self.escalation
+
+    @property
+    def notifications(self) -> list[Notification]:
+        return list(self._router.sent) if self._router else []
+
+    def _announce(self, event: str) -> None:
+        if self._router is None or self.incident is None:
+            return
+        for sent in self._router.notify(self.incident, event):
+            state = "sent" if sent.ok else f"FAILED ({sent.detail})"
+            self.on_event("notification", f"{sent.channel} {event}: {state}")
 
     def note(self, kind: str, message: str) -> None:
         """A line on the open incident's timeline (a phase, a step, a check, a fault)."""
@@ -62,9 +108,11 @@ class IncidentTracker:
         """The on-call engineer acknowledges, investigates and starts mitigating."""
         if self.incident is None:
             return
-        self.incident.acknowledge(actor=RESPONDER)
-        if self._pager is not None:
-            self._pager.acknowledge(self.incident)
+        if self.incident.status == "detected":  # not already acknowledged through escalation
+            self.incident.acknowledge(actor=RESPONDER)
+            if self._pager is not None:
+                self._pager.acknowledge(self.incident)
+            self._announce("acknowledged")
         self.incident.investigate(actor=RESPONDER)
         self.incident.mitigate(actor=RESPONDER, message="running the runbook")
         self.on_event("incident", f"{self.incident.id} acknowledged; mitigating")
@@ -72,6 +120,7 @@ class IncidentTracker:
     def mitigated(self) -> None:
         if self.incident is not None and self.incident.mitigated_at is None:
             self.incident.verify_mitigation(actor="drillbook", message="verification passed")
+            self._announce("mitigated")
 
     def resolve(self) -> None:
         if self.incident is None or not self.incident.is_open:
@@ -80,6 +129,7 @@ class IncidentTracker:
         if self._pager is not None:
             self._pager.resolve(self.incident)
         self.on_event("incident", f"{self.incident.id} resolved")
+        self._announce("resolved")
 
     def metrics(self, injected_at: datetime | None) -> dict[str, float | None] | None:
         if self.incident is None:
@@ -87,8 +137,17 @@ class IncidentTracker:
         return incident_figures(self.incident, injected_at).to_metrics()
 
     def record(self) -> dict[str, Any] | None:
-        return self.incident.to_dict() if self.incident else None
+        if self.incident is None:
+            return None
+        record = self.incident.to_dict()
+        if self.escalation is not None:
+            record["escalation"] = self.escalation.to_dict()
+        if self._router is not None:
+            record["notifications"] = [n.to_dict() for n in self._router.sent]
+        return record
 
     def close(self) -> None:
         if self._pager is not None:
             self._pager.close()
+        if self._router is not None:
+            self._router.close()

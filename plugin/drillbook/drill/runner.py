@@ -6,6 +6,7 @@ lifted and the system under test is stopped in ``finally`` blocks.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import cast
 
 from drillbook.drill.clock import Clock, RealClock
+from drillbook.drill.escalation_check import escalation_mismatches, notification_mismatches
 from drillbook.drill.incident_tracker import IncidentTracker
 from drillbook.drill.manual import describe_step, run_manually
 from drillbook.drill.observation import DetectionMissed, Observation
@@ -147,9 +149,7 @@ class DrillRun:
                 self._lift_faults()
             self.phase("verify", lambda: self._verify(executors))
             self._lift_faults()
-            self.phase("recover", lambda: self._checks(executors[1], self.drill.recover, "recover"))
-            self.metrics["time_to_resolve"] = self._since_incident()
-            self.tracker.resolve()
+            self.phase("recover", lambda: self._recover(executors[1]))
         finally:
             for executor in executors:
                 executor.close()
@@ -198,7 +198,16 @@ class DrillRun:
                 paging = environment.model.paging.pagerduty
         if paging is not None and self.environment is not None:
             paging = self.environment.fill_target(paging)
-        self.tracker = IncidentTracker(clock=self.clock, pagerduty=paging, on_event=self.event)
+        notifications = None
+        if environment is not None and environment.model.notifications and not self.options.dry_run:
+            notifications = (environment.path.parent / environment.model.notifications).resolve()
+        self.tracker = IncidentTracker(
+            clock=self.clock,
+            pagerduty=paging,
+            on_event=self.event,
+            notifications=notifications,
+            environ={**os.environ, **self.variables},  # routes may read env:NAME from both
+        )
         self.observation = Observation(
             rules_path=rules,
             traffic=None if self.options.dry_run else self.drill.traffic,
@@ -384,6 +393,7 @@ class DrillRun:
         plan = detection.plan
         self._open_incident(plan.name, cast(Severity, plan.severity), f"rule {plan.rule_id}")
         self._check_paging()
+        self._escalate()
         return []
 
     def _open_incident(self, title: str, severity: Severity, detected_by: str) -> None:
@@ -397,6 +407,38 @@ class DrillRun:
             services=services,
             source=f"drillbook drill {self.drill.id} ({detected_by})",
         )
+
+    def _recover(self, executor: StepExecutor) -> list[ActionResult] | None:
+        """Checks once the faults are lifted; then the incident is resolved and what was
+        announced about it is compared with what the drill expects."""
+        results = self._checks(executor, self.drill.recover, "recover")
+        self.metrics["time_to_resolve"] = self._since_incident()
+        self.tracker.resolve()
+        problems = notification_mismatches(
+            self.tracker.notifications, self.drill.expect.notifications
+        )
+        if problems:
+            raise PhaseFailed("notifications: " + "; ".join(problems))
+        return results
+
+    def _escalate(self) -> None:
+        environment = self.plan.environment
+        if environment is None or environment.model.oncall is None:
+            if self.drill.expect.escalation or self.drill.responders:
+                raise PhaseError(
+                    "the drill scripts responders or expects an escalation path, but its "
+                    "environment names no on-call file (`oncall: {file, service}`)"
+                )
+            return
+        oncall = environment.model.oncall
+        record = self.tracker.escalate(
+            oncall_file=(environment.path.parent / oncall.file).resolve(),
+            service=oncall.service,
+            responses=self.drill.responders,
+        )
+        problems = escalation_mismatches(record, self.drill.expect.escalation)
+        if problems:
+            raise PhaseFailed("escalation: " + "; ".join(problems))
 
     def _check_paging(self) -> None:
         for expectation in self.drill.expect.paging:

@@ -95,9 +95,33 @@ class PagingExpectation(SnakeModel):
     within: Duration = 60.0
 
 
+class EscalationExpectation(SnakeModel):
+    """A level of the escalation path paged this long after the incident opened."""
+
+    level: Annotated[int, Field(ge=1)]
+    after: Duration = 0.0
+
+
+class NotificationExpectation(SnakeModel):
+    """The incident events announced on a channel, in this order."""
+
+    channel: Literal["slack", "statuspage"]
+    events: list[Literal["opened", "acknowledged", "mitigating", "mitigated", "resolved"]]
+
+
+class ScriptedResponse(SnakeModel):
+    """How someone on the escalation path answers a page in the drill (in virtual time)."""
+
+    who: Annotated[str, Field(min_length=1, max_length=128)]
+    acknowledges: bool = True
+    after: Duration = 0.0
+
+
 class DrillExpectations(SnakeModel):
     detection: DetectionExpectation | None = None
     paging: list[PagingExpectation] = Field(default_factory=list)
+    escalation: list[EscalationExpectation] = Field(default_factory=list)
+    notifications: list[NotificationExpectation] = Field(default_factory=list)
 
 
 class Respond(SnakeModel):
@@ -133,6 +157,7 @@ class Drill(SnakeModel):
     verify: Verify = Field(default_factory=Verify)
     recover: list[Check] = Field(default_factory=list)
     traffic: TrafficSpec | None = None
+    responders: list[ScriptedResponse] = Field(default_factory=list)
     timeout: Duration = 900.0
 
     @model_validator(mode="before")

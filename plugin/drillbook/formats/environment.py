@@ -72,6 +72,13 @@ class PagingSpec(SnakeModel):
     pagerduty: PagerDutyTarget | None = None
 
 
+class OnCallSpec(SnakeModel):
+    """Who is paged for this system: an on-call file and the service in it."""
+
+    file: Annotated[str, Field(min_length=1)]  # relative to the environment file
+    service: Annotated[str, Field(min_length=1)]
+
+
 class Environment(SnakeModel):
     """A system under test: services started in dependency order, and the vars it exports."""
 
@@ -86,6 +93,8 @@ class Environment(SnakeModel):
     secrets: list[Annotated[str, Field(pattern=VAR_NAME_PATTERN)]] = Field(default_factory=list)
     detection: str | None = None  # a detection rules file, relative to this file
     paging: PagingSpec | None = None
+    oncall: OnCallSpec | None = None
+    notifications: str | None = None  # a notification routes file, relative to this file
 
     @model_validator(mode="after")
     def _dependencies_exist(self) -> Environment:

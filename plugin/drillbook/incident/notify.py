@@ -38,6 +38,7 @@ from drillbook.incident.routing import (
     NotifyError,
     NotifyEvent,
     load_routes,
+    resolve_url,
     reveal,
     route_label,
 )
@@ -184,7 +185,7 @@ class NotificationRouter:
             if target.api_key is not None:
                 key = reveal(target.api_key, environ, f"route {label!r}: statuspage.api_key")
             page = StatuspageClient(
-                target.url,
+                resolve_url(target.url, environ, f"route {label!r}: statuspage.url"),
                 page_id=target.page_id,
                 api_key=key,
                 http=self._http,

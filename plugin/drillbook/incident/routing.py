@@ -85,6 +85,9 @@ def _is_http_url(text: str) -> bool:
 
 
 def _checked_url(value: str) -> str:
+    if value.startswith(ENV_PREFIX):  # read when the router is made, like the secrets
+        _check_env_name(value)
+        return value
     if not _is_http_url(value.strip()):
         shown = _masker(value)
         raise ValueError(f"{shown!r} is not an http(s) URL, such as https://api.statuspage.io")
@@ -162,6 +165,17 @@ def load_routes_text(text: str, path: str = "<string>") -> Loaded[NotificationRo
 def route_label(route: NotificationRoute, index: int) -> str:
     """How a route is named in notifications: its ``name``, else ``routes[i]``."""
     return route.name or f"routes[{index}]"
+
+
+def resolve_url(url: str, environ: Mapping[str, str], where: str) -> str:
+    """A URL written ``env:NAME`` read from ``environ`` (and checked), else as written."""
+    if not url.startswith(ENV_PREFIX):
+        return url
+    name = url[len(ENV_PREFIX) :]
+    value = environ.get(name, "").strip()
+    if not _is_http_url(value):
+        raise NotifyError(f"{where} reads {name}, which is not set to an http(s) URL")
+    return value.rstrip("/")
 
 
 def reveal(secret: SecretStr, environ: Mapping[str, str], where: str) -> str:
