@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+from drillbook.asgi import Receive, Send, send_response
+from drillbook.asgi import read_body as read_body
 from drillbook.errors import DrillbookError
-from drillbook.faults.http.asgi import Receive, Send, send_response
 
 
 class BodyError(DrillbookError, ValueError):
@@ -196,23 +197,6 @@ def _insert(target: dict[str, Any], parts: list[str], value: str, key: str) -> N
         elif isinstance(child, str):
             raise BodyError(f"form field {key!r} is given both as a value and as nested")
         node = child
-
-
-async def read_body(receive: Receive, limit: int) -> bytes | None:
-    """The whole request body, or None once it passes ``limit`` bytes."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return b"".join(chunks)
-        chunk: bytes = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
 
 
 def replay(body: bytes) -> Receive:

@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
 
+from drillbook.asgi import ASGIApp as ASGIApp
+from drillbook.asgi import Message as Message
+from drillbook.asgi import Receive as Receive
+from drillbook.asgi import Scope as Scope
+from drillbook.asgi import Send as Send
+from drillbook.asgi import read_body
+from drillbook.asgi import send_response as send_response
 from drillbook.faults.http.admin import (
     ADMIN_HEADER,
     ADMIN_VERSION,
@@ -23,12 +28,6 @@ from drillbook.faults.http.admin import (
 )
 from drillbook.faults.http.book import FaultBook
 from drillbook.faults.http.spec import HttpFaultSpec
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # Fault specs are small; a larger admin request body is refused rather than buffered.
 MAX_ADMIN_BODY = 64 * 1024
@@ -65,7 +64,7 @@ class FaultMiddleware:
         await _apply(fault, self.app, scope, receive, send)
 
     async def _admin(self, scope: Scope, receive: Receive, send: Send, subpath: str) -> None:
-        body = await _read_body(receive, MAX_ADMIN_BODY)
+        body = await read_body(receive, MAX_ADMIN_BODY)
         if body is None:
             answer = AdminAnswer(
                 413, {"error": f"admin requests are at most {MAX_ADMIN_BODY} bytes"}
@@ -90,23 +89,6 @@ async def _apply(
     await send_response(send, fault.status, content, headers)
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    """The whole request body, or None once it passes ``limit`` bytes."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return b"".join(chunks)
-        chunk: bytes = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
 async def _send_admin_answer(send: Send, answer: AdminAnswer) -> None:
     headers = [(ADMIN_HEADER.encode(), ADMIN_VERSION.encode())]
     headers += [(name.encode(), value.encode()) for name, value in answer.headers.items()]
@@ -115,13 +97,3 @@ async def _send_admin_answer(send: Send, answer: AdminAnswer) -> None:
         content = json.dumps(answer.payload).encode()
         headers.append((b"content-type", b"application/json"))
     await send_response(send, answer.status, content, headers)
-
-
-async def send_response(
-    send: Send, status: int, content: bytes, headers: list[tuple[bytes, bytes]]
-) -> None:
-    """Send one complete HTTP response over ASGI, with its content-length."""
-    if status not in (204, 304):
-        headers = [*headers, (b"content-length", str(len(content)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": content, "more_body": False})
