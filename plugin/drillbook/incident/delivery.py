@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import httpx
@@ -60,6 +60,24 @@ class Delivery:
     body: object = None
 
 
+Answer = httpx.Response | str
+"""A service's answer, or a masked description of why none came."""
+
+
+@dataclass(frozen=True)
+class LastAnswer:
+    """The last answer to a retried request, and how many requests were sent."""
+
+    answer: Answer
+    attempts: int
+
+    def final(self) -> httpx.Response | None:
+        """The service's answer when retrying would not change it (None: retries given up)."""
+        if isinstance(self.answer, httpx.Response) and not retryable(self.answer.status_code):
+            return self.answer
+        return None
+
+
 def deliver(
     http: httpx.Client,
     method: str,
@@ -79,21 +97,53 @@ def deliver(
     A request that is not ``idempotent`` (creating something) is only retried after a 429,
     which says it was not processed: after a 5xx or a lost connection it may have been.
     """
+    last = send_with_retries(
+        lambda: send_once(http, method, url, content, headers, masker),
+        clock=clock,
+        policy=policy,
+        what=what,
+        describe=lambda answer: _describe(answer, masker),
+        idempotent=idempotent,
+    )
+    response = last.final()
+    if response is not None:
+        return _final(response, last.attempts, masker)
+    answer = last.answer
+    status = answer.status_code if isinstance(answer, httpx.Response) else None
+    problem = _describe(answer, masker)
+    detail = f"{what} was not delivered after {last.attempts} attempt(s): {problem}"
+    return Delivery(False, status, last.attempts, detail, _body(answer, masker))
+
+
+def send_with_retries(
+    send: Callable[[], Answer],
+    *,
+    clock: Clock,
+    policy: RetryPolicy,
+    what: str,
+    describe: Callable[[Answer], str],
+    log: logging.Logger = logger,
+    idempotent: bool = True,
+) -> LastAnswer:
+    """Call ``send`` until its answer is final (not 429 or 5xx) or the retries run out.
+
+    Before each retry a warning goes to ``log`` (``what``, then ``describe(answer)``: both
+    must hold no secret) and the policy's delay is slept on ``clock``. A request that is not
+    ``idempotent`` is only retried after a 429 (see :func:`deliver`).
+    """
     attempts = policy.max_retries + 1
     for attempt in range(1, attempts + 1):
-        answer = _send(http, method, url, content, headers, masker)
-        if isinstance(answer, httpx.Response) and not retryable(answer.status_code):
-            return _final(answer, attempt, masker)
-        problem = _describe(answer, masker)
-        if attempt == attempts or not (idempotent or _rate_limited(answer)):
-            status = answer.status_code if isinstance(answer, httpx.Response) else None
-            detail = f"{what} was not delivered after {attempt} attempt(s): {problem}"
-            return Delivery(False, status, attempt, detail, _body(answer, masker))
+        last = LastAnswer(send(), attempt)
+        answer = last.answer
+        if last.final() is not None or attempt == attempts:
+            return last
+        if not (idempotent or _rate_limited(answer)):
+            return last
         delay = policy.delay(attempt, _retry_after(answer))
-        logger.warning(
+        log.warning(
             "%s: %s; retrying in %gs (attempt %d of %d)",
             what,
-            problem,
+            describe(answer),
             delay,
             attempt + 1,
             attempts,
@@ -111,16 +161,16 @@ def _rate_limited(answer: httpx.Response | str) -> bool:
     return isinstance(answer, httpx.Response) and answer.status_code == 429
 
 
-def _send(
+def send_once(
     http: httpx.Client,
     method: str,
     url: str,
     content: bytes,
     headers: Mapping[str, str],
     masker: Masker,
-) -> httpx.Response | str:
-    """The answer, or what went wrong on the way (a masked string: no exception is kept, so
-    no chain of exceptions can carry the URL or the headers)."""
+) -> Answer:
+    """One request: the answer, or what went wrong on the way (a masked string: no exception
+    is kept, so no chain of exceptions can carry the URL, the headers or the body)."""
     try:
         return http.request(method, url, content=content, headers=dict(headers))
     except httpx.HTTPError as error:

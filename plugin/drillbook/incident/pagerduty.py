@@ -3,8 +3,8 @@
 The incident id is the ``dedup_key``, so the three events land on one PagerDuty alert and a
 repeated event is harmless; that is what makes retrying safe. Answers 429 and 5xx and failed
 connections are retried a bounded number of times with exponential backoff, slept on the
-drill's Clock; any other refusal (400: the event is invalid) is raised at once with
-PagerDuty's own message and errors.
+drill's Clock by :func:`drillbook.incident.delivery.send_with_retries`; any other refusal
+(400: the event is invalid) is raised at once with PagerDuty's own message and errors.
 
 The routing key is a secret: it is only ever written into the request body, and never appears
 in an exception, a log line, a repr or ``to_dict()``.
@@ -23,6 +23,7 @@ import httpx
 
 from drillbook.drill.clock import Clock
 from drillbook.errors import DrillbookError
+from drillbook.incident.delivery import Answer, RetryPolicy, send_once, send_with_retries
 from drillbook.incident.model import Incident
 from drillbook.steps.masking import MASK, Masker
 
@@ -216,35 +217,28 @@ class PagerDutyClient:
                 f"{DEDUP_KEY_LIMIT}-character dedup_key"
             )
         what = f"the {action} event for incident {incident.id}"
-        attempts = self.max_retries + 1
-        problem = ""
-        for attempt in range(1, attempts + 1):
-            answer = self._post(event)
-            if isinstance(answer, httpx.Response) and not _retryable(answer.status_code):
-                return self._accepted(what, answer)
-            problem = self._describe(answer)
-            if attempt < attempts:
-                delay = self._delay(attempt, answer)
-                logger.warning(
-                    "PagerDuty, %s: %s; retrying in %gs (attempt %d of %d)",
-                    what,
-                    problem,
-                    delay,
-                    attempt + 1,
-                    attempts,
-                )
-                self.clock.sleep(delay)
-        raise PagerDutyError(f"PagerDuty did not take {what} after {attempts} attempts: {problem}")
+        last = send_with_retries(
+            lambda: self._post(event),
+            clock=self.clock,
+            policy=RetryPolicy(self.max_retries, self.backoff, self.max_backoff),
+            what=f"PagerDuty, {what}",
+            describe=self._describe,
+            log=logger,
+        )
+        response = last.final()
+        if response is not None:
+            return self._accepted(what, response)
+        problem = self._describe(last.answer)
+        raise PagerDutyError(
+            f"PagerDuty did not take {what} after {last.attempts} attempts: {problem}"
+        )
 
-    def _post(self, event: dict[str, Any]) -> httpx.Response | str:
-        """PagerDuty's answer, or what went wrong on the way (a string: no exception is kept,
-        so no chain of exceptions can carry the request body and its routing key)."""
+    def _post(self, event: dict[str, Any]) -> Answer:
+        """PagerDuty's answer, or what went wrong on the way (a masked string: no exception
+        is kept, so no chain of exceptions can carry the request body and its routing key)."""
         content = json.dumps({"routing_key": self._routing_key.reveal(), **event}).encode()
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        try:
-            return self._http.post(self._url, content=content, headers=headers)
-        except httpx.RequestError as error:
-            return self._masker(f"could not reach {self.url}: {type(error).__name__}: {error}")
+        return send_once(self._http, "POST", self._url, content, headers, self._masker)
 
     def _accepted(self, what: str, response: httpx.Response) -> str:
         body = _json(response)
@@ -275,21 +269,11 @@ class PagerDutyClient:
         text = response.text.strip()[:300] or response.reason_phrase
         return self._masker(text), []
 
-    def _describe(self, answer: httpx.Response | str) -> str:
+    def _describe(self, answer: Answer) -> str:
         if isinstance(answer, str):
             return answer
         message, errors = self._refusal(answer, _json(answer))
         return f"HTTP {answer.status_code}: " + "; ".join([message, *errors])
-
-    def _delay(self, attempt: int, answer: httpx.Response | str) -> float:
-        delay: float = self.backoff * 2.0 ** (attempt - 1)
-        if isinstance(answer, httpx.Response) and answer.status_code == 429:
-            delay = max(delay, _retry_after(answer))
-        return min(delay, self.max_backoff)
-
-
-def _retryable(status: int) -> bool:
-    return status == 429 or status >= 500
 
 
 def _json(response: httpx.Response) -> object:
@@ -298,15 +282,6 @@ def _json(response: httpx.Response) -> object:
     except ValueError:
         return None
     return body
-
-
-def _retry_after(response: httpx.Response) -> float:
-    """A 429's ``Retry-After`` in seconds (0 when absent or not a number of seconds)."""
-    try:
-        seconds = float(response.headers.get("Retry-After", "0"))
-    except ValueError:
-        return 0.0
-    return seconds if seconds >= 0 else 0.0
 
 
 def _checked_url(url: str, masker: Masker) -> str:
