@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -10,12 +9,13 @@ import httpx
 from drillbook.errors import DrillbookError
 from drillbook.fakes.base import ADMIN_PREFIX
 from drillbook.faults.http.client import HttpFaultClient
+from drillbook.httpclient import HttpClientUser
 from drillbook.steps.masking import Masker
 
 _mask = Masker()
 
 
-class FakeClient:
+class FakeClient(HttpClientUser):
     """The admin side of one stand-in at ``base_url``: its requests, state and faults.
 
     Every failure is a DrillbookError naming the stand-in. Pass ``client`` to reuse an
@@ -26,9 +26,8 @@ class FakeClient:
         self, base_url: str, *, client: httpx.Client | None = None, timeout: float = 5.0
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._owned = client is None
-        self._client = client if client is not None else httpx.Client(timeout=timeout)
-        self.faults = HttpFaultClient(self.base_url, client=self._client)
+        self._use_http(client, timeout)
+        self.faults = HttpFaultClient(self.base_url, client=self._http)
 
     def requests(self, path: str | None = None, method: str | None = None) -> list[dict[str, Any]]:
         """What the stand-in received, oldest first; ``path`` is a prefix or a glob."""
@@ -59,26 +58,10 @@ class FakeClient:
         payload = self._json("GET", "/health", 200)
         return payload if isinstance(payload, dict) else {}
 
-    def close(self) -> None:
-        """Close the underlying httpx.Client if this object made it."""
-        if self._owned:
-            self._client.close()
-
-    def __enter__(self) -> FakeClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def _json(self, method: str, resource: str, status: int, **kwargs: Any) -> Any:
         url = f"{self.base_url}{ADMIN_PREFIX}{resource}"
         try:
-            response = self._client.request(method, url, **kwargs)
+            response = self._http.request(method, url, **kwargs)
         except httpx.TransportError as error:
             raise self._error(
                 f"cannot be reached at {url}: {type(error).__name__}: {error or 'no answer'}; "

@@ -23,12 +23,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Literal
 
 import httpx
 
 from drillbook.drill.clock import Clock
+from drillbook.httpclient import HttpClientUser
 from drillbook.incident.delivery import Delivery, RetryPolicy
 from drillbook.incident.model import Incident
 from drillbook.incident.routing import (
@@ -86,7 +86,7 @@ class _Destination:
     statuspage: StatuspageClient | None
 
 
-class NotificationRouter:
+class NotificationRouter(HttpClientUser):
     """Sends incident notifications along matching routes; remembers each status page
     incident it opened, so later events update it.
 
@@ -107,8 +107,7 @@ class NotificationRouter:
         listed = routes.routes if isinstance(routes, NotificationRoutes) else list(routes)
         self.clock = clock
         self.retry = retry or RetryPolicy()
-        self._owns_http = http is None
-        self._http = http if http is not None else httpx.Client(timeout=timeout)
+        self._use_http(http, timeout)
         env = os.environ if environ is None else environ
         try:
             self._destinations = [self._connect(r, i, env) for i, r in enumerate(listed)]
@@ -146,23 +145,7 @@ class NotificationRouter:
             self._sent += sent
             return sent
 
-    # -- lifetime and display ------------------------------------------------------------------
-    def close(self) -> None:
-        """Close the HTTP client if this router made it."""
-        if self._owns_http:
-            self._http.close()
-
-    def __enter__(self) -> NotificationRouter:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
+    # -- display (close and with-blocks: HttpClientUser) ---------------------------------------
     def __repr__(self) -> str:
         shown = ", ".join(
             f"{d.label}: {'+'.join(_channels(d))}" for d in getattr(self, "_destinations", [])

@@ -16,13 +16,13 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Literal
 
 import httpx
 
 from drillbook.drill.clock import Clock
 from drillbook.errors import DrillbookError
+from drillbook.httpclient import HttpClientUser
 from drillbook.incident.delivery import Answer, RetryPolicy, send_once, send_with_retries
 from drillbook.incident.model import Incident
 from drillbook.steps.masking import MASK, Masker
@@ -118,7 +118,7 @@ def follow_up_event(incident: Incident, action: Action) -> dict[str, Any]:
 
 
 # -- the client --------------------------------------------------------------------------------
-class PagerDutyClient:
+class PagerDutyClient(HttpClientUser):
     """Sends an incident's trigger, acknowledge and resolve events to one PagerDuty service.
 
     ``max_retries`` is the number of retries after the first attempt (so at most
@@ -150,8 +150,7 @@ class PagerDutyClient:
         self.max_retries = max_retries
         self.backoff = backoff
         self.max_backoff = max_backoff
-        self._owns_client = client is None
-        self._http = client if client is not None else httpx.Client(timeout=timeout)
+        self._use_http(client, timeout)
 
     @property
     def url(self) -> str:
@@ -176,23 +175,7 @@ class PagerDutyClient:
         """Resolve the alert of ``incident``; returns the dedup_key PagerDuty answered."""
         return self._send("resolve", incident, follow_up_event(incident, "resolve"))
 
-    # -- lifetime and display ------------------------------------------------------------------
-    def close(self) -> None:
-        """Close the HTTP client if this object made it."""
-        if self._owns_client:
-            self._http.close()
-
-    def __enter__(self) -> PagerDutyClient:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
+    # -- display (close and with-blocks: HttpClientUser) ---------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The settings, the routing key masked."""
         return {

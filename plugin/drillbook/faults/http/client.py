@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
@@ -12,12 +11,13 @@ from drillbook.errors import DrillbookError
 from drillbook.faults.http.admin import ADMIN_HEADER, DEFAULT_ADMIN_PREFIX
 from drillbook.faults.http.book import ActiveFault
 from drillbook.faults.http.spec import HttpFaultSpec, HttpFaultSpecError
+from drillbook.httpclient import HttpClientUser
 from drillbook.steps.masking import Masker
 
 _mask = Masker()
 
 
-class HttpFaultClient:
+class HttpFaultClient(HttpClientUser):
     """Adds, lists and lifts the faults of one stand-in at ``base_url``.
 
     Every failure is a DrillbookError naming the stand-in: unreachable, answering
@@ -35,8 +35,7 @@ class HttpFaultClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.admin_url = self.base_url + admin_prefix
-        self._owned = client is None
-        self._client = client if client is not None else httpx.Client(timeout=timeout)
+        self._use_http(client, timeout)
 
     def add(self, spec: HttpFaultSpec) -> str:
         """Put ``spec`` in force on the stand-in; returns the fault's id."""
@@ -75,25 +74,9 @@ class HttpFaultClient:
         except HttpFaultSpecError as error:
             raise self._not_the_api(None, f"a fault it cannot describe ({error})") from None
 
-    def close(self) -> None:
-        """Close the underlying httpx.Client if this object made it."""
-        if self._owned:
-            self._client.close()
-
-    def __enter__(self) -> HttpFaultClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         try:
-            response = self._client.request(method, url, **kwargs)
+            response = self._http.request(method, url, **kwargs)
         except httpx.TransportError as error:
             raise _error(
                 f"cannot reach the stand-in's fault admin API at {url}: "
