@@ -241,3 +241,21 @@ def test_an_environment_can_live_in_pyproject(pytester: pytest.Pytester, key: st
         result.stdout.fnmatch_lines(
             ["*pyproject.toml:4:1: unknown key `raedy`; did you mean `ready`?"]
         )
+
+
+def test_a_report_that_cannot_be_rendered_keeps_the_results(
+    pytester: pytest.Pytester, tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import drillbook.report.writer
+
+    def broken(report: object) -> str:
+        raise RuntimeError("template bug")
+
+    monkeypatch.setattr(drillbook.report.writer, "render_markdown", broken)
+    reports = pytester.path / "out"
+    result = pytester.runpytest("drills", "-q", f"--drill-report-dir={reports}")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*reports could not be written (RuntimeError: template bug)*"])
+    assert "INTERNALERROR" not in result.stdout.str()
+    saved = json.loads(next((reports / "runs").glob("drill-report-*.json")).read_text())
+    assert [d["drill_id"] for d in saved["drills"]] == ["payments-drill"]

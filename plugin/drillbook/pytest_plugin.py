@@ -5,6 +5,7 @@ Hooks only; the work is done in ``collect``, ``session``, ``drill`` and ``report
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import socket
@@ -212,9 +213,26 @@ def _write_session_reports(config: pytest.Config, state: DrillSession) -> None:
     )
     report = build_report(info, drills)
     state.report_dir.mkdir(parents=True, exist_ok=True)
-    write_reports(state.report_dir / "runs", report, basename=f"drill-report-{state.run_id}")
-    paths = write_reports(state.report_dir, report)
+    try:
+        write_reports(state.report_dir / "runs", report, basename=f"drill-report-{state.run_id}")
+        paths = write_reports(state.report_dir, report)
+    except Exception as exc:  # a rendering bug must not lose the drills' record
+        saved = _save_raw(state, report)
+        config.get_terminal_writer().line(
+            f"drillbook: the Markdown and HTML reports could not be written "
+            f"({type(exc).__name__}: {exc}); the results are kept in {saved}",
+            red=True,
+        )
+        config.stash[_REPORT_PATHS] = [saved]
+        return
     config.stash[_REPORT_PATHS] = [paths.json, paths.markdown, paths.html]
+
+
+def _save_raw(state: DrillSession, report: dict[str, Any]) -> Path:
+    from drillbook.report.atomic import write_text_atomic
+
+    path = state.report_dir / "runs" / f"drill-report-{state.run_id}.json"
+    return write_text_atomic(path, json.dumps(report, indent=2, default=str) + "\n")
 
 
 _REPORT_PATHS = pytest.StashKey[list[Path]]()
