@@ -11,6 +11,7 @@ from drillbook.drill.result import DrillOutcome
 from drillbook.drill.runner import DrillRun, RunOptions
 from drillbook.faults.injector import FaultInjector
 from drillbook.formats.drill import Fault
+from drillbook.formats.common import Until
 from drillbook.formats.loader import load_drill
 from drillbook.interactive.prompter import ScriptedPrompter
 from drillbook.services.environment import RunningEnvironment
@@ -249,3 +250,19 @@ def test_manual_steps_record_who_did_them(tmp_path: Path) -> None:
     result = drill_run.execute()
     respond = next(p for p in result.phases if p.name == "respond")
     assert {a.message for a in respond.actions} == {"done by Grace (trainee)"}
+
+
+def test_an_until_wait_ends_at_the_drills_timeout(tmp_path: Path) -> None:
+    drill_run, _ = run(tmp_path)
+    drill_run.drill.inject.clear()
+    clock = VirtualClock()
+    drill_run.clock = drill_run.options.clock = clock
+    drill_run.drill.timeout = 30
+    check = drill_run.runbook.verification[0]
+    check.command = "exit 1"
+    check.until = Until(interval=1, timeout=600)
+    result = drill_run.execute()
+    assert result.outcome is DrillOutcome.FAILED
+    assert clock.monotonic() < 60, "the 10-minute wait stopped at the drill's 30 s timeout"
+    assert result.failure is not None and result.failure.action is not None
+    assert "still not as expected after" in result.failure.action.message

@@ -228,6 +228,11 @@ class DrillRun:
         return self._executor(self.plan.runbook.path), self._executor(self.plan.drill.path)
 
     def _executor(self, source: Path) -> StepExecutor:
+        executor = self._new_executor(source)
+        executor.deadline = self._deadline
+        return executor
+
+    def _new_executor(self, source: Path) -> StepExecutor:
         return StepExecutor(
             env=self.variables,
             masker=self.masker,

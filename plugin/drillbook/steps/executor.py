@@ -75,6 +75,7 @@ class StepExecutor:
         watch: ProcessWatch | None = None,
     ) -> None:
         self.env = dict(env)
+        self.deadline: float | None = None  # a Clock monotonic time no `until` waits past
         self.masker = masker
         self.clock: Clock = clock or RealClock()
         self.cwd = cwd
@@ -183,6 +184,9 @@ class StepExecutor:
     def _until(self, action: Action, expect: Expect | None, until: Until) -> tuple[_Attempt, int]:
         """Try again every ``until.interval`` until the expectation holds or time runs out."""
         start = self.clock.monotonic()
+        limit = until.timeout
+        if self.deadline is not None:  # a drill's own timeout also ends the wait
+            limit = max(0.0, min(limit, self.deadline - start))
         attempts = 0
         while True:
             attempts += 1
@@ -190,9 +194,9 @@ class StepExecutor:
             if attempt.outcome in (Outcome.PASSED, Outcome.ERROR):
                 return attempt, attempts
             elapsed = self.clock.monotonic() - start
-            if elapsed >= until.timeout:
+            if elapsed >= limit:
                 return _gave_up(attempt, elapsed, attempts), attempts
-            self.clock.sleep(max(MIN_INTERVAL, min(until.interval, until.timeout - elapsed)))
+            self.clock.sleep(max(MIN_INTERVAL, min(until.interval, limit - elapsed)))
 
     # -- recording --------------------------------------------------------------------------
 
