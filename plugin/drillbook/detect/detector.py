@@ -77,7 +77,8 @@ class Detector:
         self._states = [self._state(rule, chosen, variables) for rule in rules_file.rules]
         self._client = http or httpx.Client()
         self._own_client = http is None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards what waiters read: last values, firings
+        self._poll_lock = threading.Lock()  # one poll at a time
         self._last: dict[str, Evaluation] = {}
         self._episodes: list[Detection] = []
         self._polls = 0
@@ -95,19 +96,28 @@ class Detector:
 
     # -- polling -------------------------------------------------------------------------
     def evaluate_once(self) -> list[Evaluation]:
-        """Poll every rule once (each metric endpoint is scraped once per poll)."""
-        with self._lock:
+        """Poll every rule once (each metric endpoint is scraped once per poll).
+
+        Polls run one at a time; the shared results are locked only to record each rule's
+        evaluation as soon as its answer is in, so a slow source (a probe waiting out a
+        dependency's timeout) never holds up a waiter nor delays another rule's firing."""
+        with self._poll_lock:
             scrapes: dict[Endpoint, ScrapeResult] = {}
-            evaluations = []
+            evaluations: list[Evaluation] = []
             for state in self._states:
                 reading = self._mask(self._read(state, scrapes))
                 # timed when the answer is in: a rule cannot fire before what it saw happened
                 at, now = self.clock.monotonic(), self.clock.now()
-                evaluations.append(self._judge(state, reading, at, now))
-            self._polls += 1
-            for state, evaluation in zip(self._states, evaluations, strict=True):
-                self._last[state.rule.id] = evaluation
-                self._record(state, evaluation, evaluations)
+                evaluation = self._judge(state, reading, at, now)
+                evaluations.append(evaluation)
+                with self._lock:
+                    self._last[state.rule.id] = evaluation
+                    latest = [
+                        self._last[s.rule.id] for s in self._states if s.rule.id in self._last
+                    ]
+                    self._record(state, evaluation, latest)
+            with self._lock:
+                self._polls += 1
             return evaluations
 
     def last_evaluations(self) -> list[Evaluation]:
