@@ -16,7 +16,10 @@ from drillbook.drill.clock import VirtualClock
 from drillbook.drill.result import DrillOutcome, DrillResult, Failure, PhaseResult, TimelineEvent
 from drillbook.drill.traffic import EntryReport, LatencySummary, TrafficReport
 from drillbook.incident import Incident
+from drillbook.incident.escalation import EscalationRecord, Page
+from drillbook.incident.notify import Channel, Notification
 from drillbook.incident.parts import ActionItem, Responder
+from drillbook.incident.routing import NotifyEvent
 from drillbook.report import Participant, SessionInfo
 from drillbook.steps.outcome import ActionResult, Mismatch, Outcome
 
@@ -78,7 +81,8 @@ TIMINGS = {"setup": 4.42, "teardown": 3.06}
 
 def incident_record(start: float, *, resolved: bool = True) -> dict[str, Any]:
     """An incident detected at start+5.2 s, then acknowledged, investigated and mitigated;
-    verified and resolved (with a root cause and a follow-up) only if ``resolved``."""
+    verified and resolved (with a root cause and a follow-up) only if ``resolved``. Like the
+    runner's record, it holds the escalation and the notifications sent (see below)."""
     clock = VirtualClock(at(start + 5.2))
     incident = Incident.open(
         "Primary database unreachable",
@@ -86,7 +90,7 @@ def incident_record(start: float, *, resolved: bool = True) -> dict[str, Any]:
         clock=clock,
         affected_services=["app", "db"],
         runbook="database-outage",
-        id="INC-20260501-0A1B2C",
+        id=INCIDENT_ID,
     )
     incident.add_responder(Responder("Ada Lovelace", "incident commander", "ada@example.org"))
     for seconds_later, move in ((0.5, incident.acknowledge), (0.3, incident.investigate)):
@@ -100,7 +104,101 @@ def incident_record(start: float, *, resolved: bool = True) -> dict[str, Any]:
         clock.advance(21.5)
         incident.resolve(actor="drillbook", root_cause="primary lost its network")
         incident.add_action_item(ActionItem("alert on replica lag", "Grace", date(2026, 5, 8)))
-    return incident.to_dict()
+    record = incident.to_dict()
+    detected = at(start + 5.2)
+    escalation = acknowledged_escalation(detected) if resolved else exhausted_escalation(detected)
+    record["escalation"] = escalation.to_dict()
+    record["notifications"] = [n.to_dict() for n in notifications(detected, resolved=resolved)]
+    return record
+
+
+INCIDENT_ID = "INC-20260501-0A1B2C"
+PAYLOAD_TEXT = "payload-text-never-shown"
+
+
+def page(level: int, person: str, name: str, detected: datetime, minutes: int, **more: Any) -> Page:
+    return Page(
+        level=level,
+        person=person,
+        name=name,
+        at=detected + timedelta(minutes=minutes),
+        after_minutes=minutes,
+        targets=(f"schedule level-{level}",),
+        via=(f"@{person}",),
+        **more,
+    )
+
+
+def acknowledged_escalation(detected: datetime) -> EscalationRecord:
+    """The primary sleeps through the page; the secondary, paged 15 minutes later (virtual
+    time), acknowledges."""
+    return EscalationRecord(
+        incident_id=INCIDENT_ID,
+        started_at=detected,
+        pages=(
+            page(1, "engineer-2", "Lachlan Brooks", detected, 0),
+            page(2, "senior-2", "Grace Okafor", detected, 15),
+        ),
+        outcome="acknowledged",
+        acknowledged_by="senior-2",
+        acknowledged_at=detected + timedelta(minutes=17),
+        ended_at=detected + timedelta(minutes=17),
+    )
+
+
+def exhausted_escalation(detected: datetime) -> EscalationRecord:
+    """Nobody answers: level 2's page fails, level 3 has nobody on call."""
+    return EscalationRecord(
+        incident_id=INCIDENT_ID,
+        started_at=detected,
+        pages=(
+            page(1, "engineer-2", "Lachlan Brooks", detected, 0),
+            page(2, "senior-2", "Grace Okafor", detected, 15, error="PagerDuty answered HTTP 500"),
+        ),
+        outcome="exhausted",
+        ended_at=detected + timedelta(minutes=30),
+        unreached_levels=(3,),
+    )
+
+
+def notification(
+    channel: Channel,
+    event: NotifyEvent,
+    moment: datetime,
+    ok: bool = True,
+    detail: str = "HTTP 200",
+) -> Notification:
+    return Notification(
+        channel=channel,
+        event=event,
+        route="incidents channel" if channel == "slack" else "public status page",
+        incident_id=INCIDENT_ID,
+        at=moment,
+        ok=ok,
+        detail=detail,
+        payload={"text": PAYLOAD_TEXT},
+    )
+
+
+def notifications(detected: datetime, *, resolved: bool) -> list[Notification]:
+    """Slack and the status page told of the opening (the status page failing if the incident
+    was not resolved), Slack of the acknowledgement and, if resolved, both of that."""
+    later = [
+        notification("slack", "resolved", detected + timedelta(seconds=23.9)),
+        notification("statuspage", "resolved", detected + timedelta(seconds=24)),
+    ]
+    return [
+        notification("slack", "opened", detected + timedelta(seconds=0.02)),
+        notification(
+            "statuspage",
+            "opened",
+            detected + timedelta(seconds=0.05),
+            ok=resolved,
+            detail="HTTP 201" if resolved else "HTTP 503: unavailable (after 3 attempts)",
+        ),
+        notification("slack", "acknowledged", detected + timedelta(seconds=0.5)),
+        *(later if resolved else []),
+    ]
 
 
 RULES = [
@@ -223,9 +321,15 @@ def passed_drill(drill_id: str = "db-outage", start: float = 0.0) -> DrillResult
             phase("recover", start + 9, start + 30),
         ],
         timeline=[
-            TimelineEvent(at(start + 1), "fault", "database proxy cut"),
-            TimelineEvent(at(start + 5.2), "detected", "alert db-down fired"),
-            TimelineEvent(at(start + 7.5), "mitigated", "failover complete"),
+            TimelineEvent(at(start), "drill", f"drill {drill_id} started"),
+            TimelineEvent(at(start + 1), "fault", "injected: proxy postgres disabled"),
+            TimelineEvent(
+                at(start + 5.4), "detection", "rule db-down fired 4.20 s after the fault"
+            ),
+            TimelineEvent(at(start + 5.4), "incident", f"{INCIDENT_ID} opened: db down (P1)"),
+            TimelineEvent(at(start + 7.5), "check", "passed: orders API answers"),
+            TimelineEvent(at(start + 9), "fault", "lifted: proxy postgres re-enabled"),
+            TimelineEvent(at(start + 29), "incident", f"{INCIDENT_ID} resolved"),
         ],
         metrics={
             "time_to_detect": 4.2,
@@ -281,7 +385,10 @@ def failed_drill(drill_id: str = "payment-failure", start: float = 10.0) -> Dril
             phase("verify", start + 10, start + 13, [bad], DrillOutcome.FAILED, "check failed"),
             phase("recover", start + 13, start + 15),
         ],
-        timeline=[TimelineEvent(at(start + 3), "detected", "error ratio above 5%")],
+        timeline=[
+            TimelineEvent(at(start + 1), "fault", "injected: http-500 on stripe"),
+            TimelineEvent(at(start + 4), "detection", "rule high-error-rate fired 3.00 s after"),
+        ],
         metrics={
             "time_to_detect": 3.0,
             "time_to_acknowledge": None,
@@ -335,8 +442,9 @@ def error_drill(drill_id: str = "cache-outage", start: float = 5.0) -> DrillResu
 
 
 def poison_observations(drill: DrillResult, text: str) -> DrillResult:
-    """``drill`` with ``text`` in every free-text field of its providers, timings, incident,
-    detection and traffic (each record made if the drill had none)."""
+    """``drill`` with ``text`` in every free-text field of its providers, timings, incident
+    (its escalation and notifications included), detection and traffic (each record made if
+    the drill had none)."""
     drill.providers = [text]
     drill.timings = {text: 1.0}
     incident = drill.incident = drill.incident or incident_record(0.0)
@@ -348,6 +456,12 @@ def poison_observations(drill: DrillResult, text: str) -> DrillResult:
         event["actor"] = event["kind"] = event["message"] = text
     for item in incident["action_items"]:
         item.update(action=text, owner=text, priority=text, due=text)
+    escalation = incident.setdefault("escalation", acknowledged_escalation(T0).to_dict())
+    escalation.update(acknowledged_by=text, outcome="acknowledged")
+    for paged in escalation["pages"]:
+        paged.update(person=text, name=text, targets=[text], error=text)
+    for sent in incident.setdefault("notifications", []):
+        sent.update(channel=text, event=text, route=text, detail=text, ok=False)
     detection = drill.detection = drill.detection or detection_record(0.0)
     for plan in [*detection["rules"], *([detection["fired"]] if detection["fired"] else [])]:
         plan.update(rule=text, name=text, kind=text, source=text, threshold=text)

@@ -60,6 +60,17 @@ def test_schema_names_the_current_version() -> None:
         (("drills", 0, "traffic", "entries", 0, "statuses", "200"), "many"),
         (("drills", 0, "incident"), "INC-1"),
         (("drills", 0, "detection"), []),
+        (("drills", 0, "incident", "escalation", "outcome"), "done"),
+        (("drills", 0, "incident", "escalation", "pages", 1, "level"), 0),
+        (("drills", 0, "incident", "escalation", "pages", 1, "after_minutes"), "15m"),
+        (("drills", 0, "incident", "escalation", "pages", 0, "at"), None),
+        (("drills", 0, "incident", "escalation", "acknowledged_by"), 7),
+        (("drills", 0, "incident", "escalation", "unreached_levels"), ["3"]),
+        (("drills", 0, "incident", "notifications", 0, "ok"), "yes"),
+        (("drills", 0, "incident", "notifications", 0, "channel"), "email"),
+        (("drills", 0, "incident", "notifications", 0, "event"), "closed"),
+        (("drills", 0, "incident", "notifications", 0, "detail"), None),
+        (("drills", 0, "incident", "notifications"), {}),
     ],
 )
 def test_schema_rejects_wrong_values(path: tuple[str | int, ...], bad: object) -> None:
@@ -85,6 +96,9 @@ def test_schema_rejects_wrong_values(path: tuple[str | int, ...], bad: object) -
         ("drills", 0, "traffic"),
         ("drills", 0, "traffic", "latency"),
         ("drills", 0, "traffic", "entries", 1),
+        ("drills", 0, "incident", "escalation"),
+        ("drills", 0, "incident", "escalation", "pages", 0),
+        ("drills", 0, "incident", "notifications", 0),
     ],
 )
 def test_schema_rejects_unknown_fields(path: tuple[str | int, ...]) -> None:
@@ -110,6 +124,26 @@ def test_reports_written_before_the_new_fields_stay_valid() -> None:
         for key in ("providers", "timings", "incident", "detection", "traffic"):
             del drill[key]
     assert sorted(validator().iter_errors(document), key=str) == []
+
+
+def test_incidents_recorded_before_escalation_and_notifications_stay_valid() -> None:
+    document = json.loads(json.dumps(report()))
+    first, second = (drill["incident"] for drill in document["drills"][:2])
+    assert first["escalation"]["pages"] and first["notifications"]
+    del first["escalation"], first["notifications"]
+    second["escalation"] = None
+    second["notifications"] = []
+    assert sorted(validator().iter_errors(document), key=str) == []
+
+
+def test_escalation_and_notifications_are_typed_not_loose() -> None:
+    incident = report_schema()["$defs"]["incident"]
+    assert incident["properties"]["escalation"] == {
+        "oneOf": [{"$ref": "#/$defs/escalation"}, {"type": "null"}]
+    }
+    assert incident["properties"]["notifications"]["items"] == {"$ref": "#/$defs/notification"}
+    assert "escalation" not in incident["required"]
+    assert "notifications" not in incident["required"]
 
 
 def test_absent_observations_are_null_and_valid() -> None:

@@ -86,11 +86,11 @@ def test_drill_tables_show_metrics_phases_and_timeline() -> None:
     assert phases[2] == ["detect", "✔ PASSED", "4.20 s", "alert db-down fired"]
     assert phases[5] == ["recover", "✔ PASSED", "21.0 s", ""]
     timeline = [cells(r) for r in table_after(first, "### Timeline")[2:]]
-    assert timeline[1] == [
-        "2026-05-01 12:00:05.200 UTC",
-        "+5.20 s",
-        "detected",
-        "alert db-down fired",
+    assert timeline[2] == [
+        "2026-05-01 12:00:05.400 UTC",
+        "+5.40 s",
+        "detection",
+        "rule db-down fired 4.20 s after the fault",
     ]
 
 
@@ -376,8 +376,12 @@ def test_hostile_text_in_the_new_sections_is_escaped_everywhere() -> None:
     section = text[text.index("### Incident\n") : text.index("### Phases")]
     # incident: 7 rows showing 10 values, 8 timeline events x 3, 4 action item fields;
     # detection: 3 in the fired line, 2 rules x (rule, name, kind, source, threshold, error);
-    # traffic: 1 error example, 3 statuses, 2 entry names
-    assert section.count(HOSTILE_SHOWN) == (10 + 24 + 4) + (3 + 12) + (1 + 3 + 2)
+    # traffic: 1 error example, 3 statuses, 2 entry names;
+    # escalation: 2 pages x (person, target, error) and who acknowledged;
+    # notifications: 5 x (channel, event, route, detail)
+    assert section.count(HOSTILE_SHOWN) == (
+        (10 + 24 + 4) + (3 + 12) + (1 + 3 + 2) + (6 + 1) + 5 * 4
+    )
     first = drill_section(text, 1)
     assert f"| Providers | {HOSTILE_SHOWN} |" in first
     timing = md_escape(HOSTILE.replace("_", " "))  # a timing's name reads with spaces

@@ -1,4 +1,5 @@
-"""A drill's incident as the reports show it: who, how bad, its lifecycle and its timeline.
+"""A drill's incident as the reports show it: who, how bad, its lifecycle and its timeline,
+who was paged and which notifications went out.
 
 Built from ``Incident.to_dict()`` data as stored in the report; every field is plain text that
 the templates escape. Missing or malformed parts read as absent rather than failing.
@@ -10,6 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from drillbook.report import formatting as fmt
+from drillbook.report.view_paging import (
+    EscalationView,
+    NotificationView,
+    escalation_view,
+    notification_views,
+)
 
 # (the stamp in Incident.to_dict(), how the lifecycle table names it), in lifecycle order.
 LIFECYCLE = (
@@ -70,6 +77,8 @@ class IncidentView:
     lifecycle: list[StageView]
     timeline: list[IncidentEventView]
     action_items: list[ActionItemView]
+    escalation: EscalationView | None
+    notifications: list[NotificationView]
 
 
 def incident_view(data: Any) -> IncidentView | None:
@@ -89,6 +98,8 @@ def incident_view(data: Any) -> IncidentView | None:
         lifecycle=[_stage(detected, data.get(key), name) for key, name in LIFECYCLE],
         timeline=[_event(detected, e) for e in _list(data.get("timeline")) if isinstance(e, dict)],
         action_items=[_item(i) for i in _list(data.get("action_items")) if isinstance(i, dict)],
+        escalation=escalation_view(data.get("escalation")),
+        notifications=notification_views(data.get("notifications"), detected),
     )
 
 
