@@ -260,6 +260,18 @@ def observe(drill: DrillResult, texts: dict[str, str]) -> None:
     drill.detection["last_evaluations"][1].update(detail=texts["detail"])
     drill.traffic["entries"][0]["name"] = texts["entry"]
     drill.traffic["error_examples"] = [texts["example"]]
+    chart_and_paging(drill, texts)
+
+
+def chart_and_paging(drill: DrillResult, texts: dict[str, str]) -> None:
+    """Put the fuzzed texts where the timeline chart and the escalation and notification tables
+    show them: a phase's name, the fault's message (a tooltip), a page, a notification."""
+    drill.phases[2].name = texts["phase"]
+    fault = next(event for event in drill.timeline if event.kind == "fault")
+    fault.message = f"injected: {texts['fault']}"  # the prefix keeps it the 'Fault injected' marker
+    assert drill.incident is not None
+    drill.incident["escalation"]["pages"][1].update(name=texts["person"], error=texts["error"])
+    drill.incident["notifications"][1].update(route=texts["route"], detail=texts["sent"])
 
 
 @settings(max_examples=60, deadline=None)
@@ -281,6 +293,12 @@ def observe(drill: DrillResult, texts: dict[str, str]) -> None:
             "detail": texts(40),
             "entry": texts(30),
             "example": texts(40),
+            "phase": texts(20),
+            "fault": texts(60),
+            "person": texts(30),
+            "error": texts(40),
+            "route": texts(30),
+            "sent": texts(40),
         }
     )
 )

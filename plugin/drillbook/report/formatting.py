@@ -33,6 +33,11 @@ def outcome_class(outcome: str) -> str:
     return _OUTCOME_LABELS.get(outcome, ("", "neutral"))[1]
 
 
+def metric_title(name: str) -> str:
+    """'time_to_detect' -> 'Time to detect'."""
+    return name.replace("_", " ").capitalize()
+
+
 def is_number(value: Any) -> bool:
     """A finite int or float (not a bool): something a report can show as a quantity."""
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

@@ -13,6 +13,13 @@ from drillbook.report.model import REPORT_SCHEMA_VERSION, SessionInfo
 
 # The incident metrics every drill reports (None when not measured), in reading order.
 STANDARD_METRICS = ("time_to_detect", "time_to_acknowledge", "time_to_mitigate", "time_to_resolve")
+# What each standard metric measures, from which moment to which.
+METRIC_BASIS = {
+    "time_to_detect": "fault injected → incident detected",
+    "time_to_acknowledge": "incident detected → acknowledged",
+    "time_to_mitigate": "fault injected → mitigation verified",
+    "time_to_resolve": "fault injected → incident resolved",
+}
 OUTCOMES = tuple(o.value for o in DrillOutcome)
 
 

@@ -10,20 +10,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from drillbook.report import formatting as fmt
-from drillbook.report.json_report import STANDARD_METRICS, metric_names
+from drillbook.report.formatting import metric_title
+from drillbook.report.json_report import METRIC_BASIS, STANDARD_METRICS, metric_names
+from drillbook.report.view_chart import ChartView, timeline_chart
 from drillbook.report.view_detection import DetectionView, detection_view
 from drillbook.report.view_incident import IncidentView, incident_view
+from drillbook.report.view_moments import Moment, key_moments
 from drillbook.report.view_traffic import TrafficView, traffic_view
 
 SIGNOFF_BLANK_ROWS = 2
 
-# What each standard metric measures, from which moment to which.
-METRIC_BASIS = {
-    "time_to_detect": "fault injected → incident detected",
-    "time_to_acknowledge": "incident detected → acknowledged",
-    "time_to_mitigate": "fault injected → mitigation verified",
-    "time_to_resolve": "fault injected → incident resolved",
-}
 # How the Set-up line names the timings a drill records outside its phases.
 TIMING_WORDS = {"setup": "set up in", "teardown": "torn down in"}
 
@@ -136,6 +132,8 @@ class DrillView:
     incident: IncidentView | None
     detection: DetectionView | None
     traffic: TrafficView | None
+    chart: ChartView | None
+    moments: list[Moment]
 
 
 @dataclass(frozen=True)
@@ -188,11 +186,6 @@ class ReportView:
     aggregates: list[AggregateView]
     figure_names: list[str]
     drills: list[DrillView]
-
-
-def metric_title(name: str) -> str:
-    """'time_to_detect' -> 'Time to detect'."""
-    return name.replace("_", " ").capitalize()
 
 
 def report_view(report: dict[str, Any]) -> ReportView:
@@ -256,9 +249,10 @@ def _drill(number: int, data: dict[str, Any]) -> DrillView:
     failure = data.get("failure")
     failing_action = failure.get("action") if isinstance(failure, dict) else None
     metrics = data.get("metrics", {})
+    anchor = f"drill-{number}"
     return DrillView(
         number=number,
-        anchor=f"drill-{number}",
+        anchor=anchor,
         id=str(data.get("drill_id", "")),
         title=str(data.get("title", "")),
         runbook=str(data.get("runbook_id", "")),
@@ -281,6 +275,8 @@ def _drill(number: int, data: dict[str, Any]) -> DrillView:
         incident=incident_view(data.get("incident")),
         detection=detection_view(data.get("detection")),
         traffic=traffic_view(data.get("traffic")),
+        chart=timeline_chart(data, anchor),
+        moments=key_moments(data),
     )
 
 
