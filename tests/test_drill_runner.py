@@ -10,8 +10,8 @@ from drillbook.drill.plan import RunbookIndex, plan_drill
 from drillbook.drill.result import DrillOutcome
 from drillbook.drill.runner import DrillRun, RunOptions
 from drillbook.faults.injector import FaultInjector
-from drillbook.formats.drill import Fault
 from drillbook.formats.common import Until
+from drillbook.formats.drill import Fault
 from drillbook.formats.loader import load_drill
 from drillbook.interactive.prompter import ScriptedPrompter
 from drillbook.services.environment import RunningEnvironment
