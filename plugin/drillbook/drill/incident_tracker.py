@@ -49,7 +49,14 @@ class IncidentTracker:
         )
 
     def open(
-        self, title: str, severity: Severity, *, runbook: str, services: list[str], source: str
+        self,
+        title: str,
+        severity: Severity,
+        *,
+        runbook: str,
+        services: list[str],
+        source: str,
+        links: Sequence[Link] = (),
     ) -> Incident:
         self.incident = Incident.open(
             title, severity, clock=self.clock, runbook=runbook, affected_services=services
@@ -59,7 +66,7 @@ class IncidentTracker:
             key = self._pager.trigger(
                 self.incident,
                 source=source,
-                links=[Link(href=f"runbook:{runbook}", text="runbook")],
+                links=list(links),
             )
             self.paged_at = self.clock.now()
             self.on_event("paging", f"PagerDuty paged for {self.incident.id} (dedup_key {key})")

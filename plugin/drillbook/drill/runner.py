@@ -26,6 +26,7 @@ from drillbook.faults.drill_injector import LedgerInjector
 from drillbook.faults.injector import FaultInjector
 from drillbook.formats.common import Check, Severity
 from drillbook.formats.runbook import Step
+from drillbook.incident import Link
 from drillbook.interactive.prompter import Prompter
 from drillbook.services.environment import RunningEnvironment, start_environment
 from drillbook.services.resources import SessionResources
@@ -411,6 +412,13 @@ class DrillRun:
             runbook=self.runbook.id,
             services=services,
             source=f"drillbook drill {self.drill.id} ({detected_by})",
+            links=[
+                Link(href=self.plan.runbook.path.resolve().as_uri(), text="runbook"),
+                Link(
+                    href=(self.options.output_dir / "drill-report.html").resolve().as_uri(),
+                    text="drill report",
+                ),
+            ],
         )
 
     def _recover(self, executor: StepExecutor) -> list[ActionResult] | None:
