@@ -595,14 +595,20 @@ def slow(env):
 def test_a_firing_seen_only_after_the_wait_ran_out_is_a_miss(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A poll under way when the wait starts holds the wait up (it holds the detector's
-    lock); what that poll saw fire came after the wait's time and must not count. Without
-    this, the 0.1 s break above passed whenever a slow poll was under way."""
+    """A poll under way when the wait starts must not make a late firing count: what that
+    poll sees fire comes after the wait's time. (Polls once held the detector's lock, which
+    held the wait up until the poll ended; the 0.1 s break above then passed whenever a
+    slow poll was under way.)"""
     (tmp_path / "slow_check.py").write_text(SLOW_CHECK, encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
     rules = load_rules_text(SLOW_RULE).model
     with Detector(rules, variables={}, clock=RealClock()) as detector:
         detector.start()
+        waited = time.monotonic()
         with pytest.raises(DetectionTimeout, match=r"^rule slow did not fire within 100 ms"):
             detector.wait_for("slow", 0.1)
+        assert time.monotonic() - waited < 0.5, "a slow poll no longer holds the wait up"
+        deadline = time.monotonic() + 5
+        while not detector.fired() and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert [d.rule_id for d in detector.fired()] == ["slow"]  # it did fire, late
