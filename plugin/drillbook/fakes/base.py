@@ -21,6 +21,7 @@ import json
 import random
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -57,7 +58,7 @@ class Option:
     parse: Callable[[str], Any]
 
 
-class Fake:
+class Fake(ABC):
     """A stand-in for one SaaS API: routes, in-memory state, native error bodies.
 
     Subclasses set ``name`` and ``OPTIONS`` (keyword arguments of their ``__init__``,
@@ -76,15 +77,15 @@ class Fake:
         self.lock = threading.RLock()
         self._router: Router | None = None
 
+    @abstractmethod
     def routes(self) -> list[Route]:
-        """The API's routes."""
-        raise NotImplementedError
+        """The API's routes: every stand-in says what it answers."""
 
     def state(self) -> dict[str, Any]:
         """What the stand-in holds (charges, incidents, messages), as JSON values."""
         return {}
 
-    def reset(self) -> None:
+    def reset(self) -> None:  # noqa: B027 - a stand-in that holds nothing has nothing to forget
         """Forget everything the stand-in was sent (configuration stays)."""
 
     def fault_body(self, status: int) -> Any:
