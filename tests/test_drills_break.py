@@ -429,8 +429,11 @@ def _watch(pid: int, seen: dict[int, tuple[float, str]], done: threading.Event) 
     while not done.is_set():
         try:
             children = root.children(recursive=True)
-        except psutil.Error:
-            return
+        except psutil.Error:  # a child that ended mid-walk; stop only when pytest itself did
+            if not root.is_running():
+                return
+            time.sleep(0.02)
+            continue
         for child in children:
             try:  # noted again each time: just after the fork it still shows pytest's cmdline
                 seen[child.pid] = (child.create_time(), f"{child.pid}: {' '.join(child.cmdline())}")
