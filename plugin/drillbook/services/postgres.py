@@ -651,7 +651,7 @@ def _tail(text: str, lines: int = 5) -> str:
 
 
 def _new_instance_dir(template: Path, run_as: RunAs | None, scratch: Path) -> Path:
-    """``<scratch>/drillbook-pg-XXXX`` holding a copy of the template, the socket and the log."""
+    """``<scratch>/drillbook-pg-<random suffix>``: a copy of the template, the socket, the log."""
     where = Path(tempfile.mkdtemp(prefix=INSTANCE_PREFIX, dir=scratch))
     try:
         (where / "owner").write_text(f"{os.getpid()}\n")
