@@ -21,6 +21,9 @@ SUBCOMMANDS = {
     "postmortem": "drillbook.postmortem.command",
     "signoff": "drillbook.signoff.command",
     "verify": "drillbook.signoff.verify_command",
+    "history": "drillbook.history.command",
+    "kb": "drillbook.kb.command",
+    "dashboard": "drillbook.dashboard.command",
 }
 
 
