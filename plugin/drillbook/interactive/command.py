@@ -16,6 +16,7 @@ from drillbook.drill.clock import Clock, RealClock
 from drillbook.errors import DrillbookError
 from drillbook.formats.loader import Loaded, load_runbook
 from drillbook.formats.runbook import Runbook
+from drillbook.history.recording import record_run
 from drillbook.interactive import render
 from drillbook.interactive.flow import IncidentRun, RunSettings
 from drillbook.interactive.locate import find_runbook
@@ -67,6 +68,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--operator", metavar="NAME", help="who is running it (default: $USER)")
     parser.add_argument(
+        "--history",
+        type=Path,
+        metavar="PATH",
+        help="the history store the incident is added to (default: reports/history.sqlite)",
+    )
+    parser.add_argument(
         "--from-step",
         type=int,
         metavar="N",
@@ -110,7 +117,9 @@ def run_command(args: argparse.Namespace) -> int:
             clock=clock,
             settings=settings,
         )
-        return run.run().exit_code
+        status = run.run()
+    record_run(timeline, args.history)
+    return status.exit_code
 
 
 @contextlib.contextmanager
