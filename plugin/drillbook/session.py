@@ -15,6 +15,7 @@ import pytest
 from drillbook.drill.plan import RunbookIndex
 from drillbook.drill.result import DrillResult
 from drillbook.drill.variables import parse_assignment
+from drillbook.history.recording import session_history_path
 from drillbook.report import Participant, parse_participant
 from drillbook.services.resources import SessionResources
 
@@ -44,6 +45,7 @@ class DrillSession:
     runbook_dirnames: list[str]
     drill_dirnames: list[str]
     resources: SessionResources
+    history_path: Path | None = None  # where the session's drills are recorded
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     results: list[DrillResult] = field(default_factory=list)
     _indexes: dict[tuple[Path, ...], RunbookIndex] = field(default_factory=dict)
@@ -65,9 +67,13 @@ class DrillSession:
             or None,
             postgres_url=config.getoption("postgres_url") or None,
         )
+        history = config.getoption("drill_history") or config.getini("drillbook_history")
         return cls(
             rootdir=rootdir,
             report_dir=(rootdir / report_dir).resolve(),
+            history_path=session_history_path(
+                rootdir, (rootdir / report_dir).resolve(), history or None
+            ),
             run_id=run_id,
             dry_run=bool(config.getoption("drill_dry_run")),
             training=config.getoption("drill_mode") == "training",

@@ -17,6 +17,7 @@ from drillbook.workspace import Workspace
 
 if TYPE_CHECKING:
     from drillbook.interactive.timeline import Timeline
+    from drillbook.session import DrillSession
 
 
 @dataclass
@@ -40,6 +41,14 @@ def session_history_path(rootdir: Path, report_dir: Path, configured: str | None
     if workspace.history_path == workspace.reports / "history.sqlite":
         return report_dir / "history.sqlite"  # the default follows --drill-report-dir
     return workspace.history_path
+
+
+def record_session(state: DrillSession, report: Mapping[str, Any]) -> Recorded:
+    """Append the session's merged report (the copy under ``runs/``); nothing for dry runs."""
+    if state.dry_run or state.history_path is None:
+        return Recorded()
+    source = state.report_dir / "runs" / f"drill-report-{state.run_id}.json"
+    return record_session_report(state.history_path, report, source, state.report_dir)
 
 
 def record_session_report(
