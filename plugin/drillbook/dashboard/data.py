@@ -1,0 +1,135 @@
+"""Everything the dashboard shows, gathered once from the workspace into ``DashboardData``.
+
+One query per kind (drill runs, incidents, last drills), aggregated in Python in one pass;
+lists are capped. A missing input (no history store, no on-call file, no post-mortems, no
+knowledge-base documents) is an empty part with a note, never an error; so is one that cannot
+be read, whose note says why.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from drillbook.dashboard.action_items import ActionItems, read_action_items
+from drillbook.dashboard.oncall_view import OnCallView, on_call_view
+from drillbook.dashboard.scenarios import Scenario, summarize
+from drillbook.dashboard.stale import RunbookStatus, runbook_files, runbook_statuses
+from drillbook.errors import DrillbookError
+from drillbook.history.records import DrillRun, IncidentRecord
+from drillbook.history.store import HistoryStore
+from drillbook.kb.index import KnowledgeBase
+from drillbook.kb.static_search import search_assets as kb_assets
+from drillbook.workspace import Workspace
+
+RECENT_INCIDENTS = 30
+OPEN_INCIDENTS = 100
+TIMELINE_ENTRIES = 60  # per incident
+
+
+@dataclass(frozen=True)
+class History:
+    """What the history store holds, as the dashboard needs it."""
+
+    runs: list[DrillRun] = field(default_factory=list)
+    incidents: list[IncidentRecord] = field(default_factory=list)  # newest first
+    last_drilled: dict[str, datetime] = field(default_factory=dict)
+    note: str | None = None  # why there is nothing (or less than there should be)
+
+
+@dataclass(frozen=True)
+class DashboardData:
+    """The dashboard's content at one instant."""
+
+    now: datetime
+    workspace: Workspace
+    history_path: Path
+    history_note: str | None
+    runs: int
+    scenarios: tuple[Scenario, ...]
+    open_incidents: tuple[IncidentRecord, ...]
+    open_incidents_total: int
+    recent_incidents: tuple[IncidentRecord, ...]
+    incidents_total: int
+    actions: ActionItems
+    oncall: OnCallView
+    runbooks: tuple[RunbookStatus, ...]
+    search_assets: dict[str, str]
+    search_note: str | None
+
+    @property
+    def stale_runbooks(self) -> list[RunbookStatus]:
+        return [status for status in self.runbooks if status.stale]
+
+    @property
+    def linted_runbooks(self) -> list[RunbookStatus]:
+        return [status for status in self.runbooks if status.findings]
+
+
+def gather(
+    workspace: Workspace, *, now: datetime, history_path: Path | None = None
+) -> DashboardData:
+    """Read every input of the dashboard at ``now`` (an aware datetime)."""
+    path = history_path or workspace.history_path
+    history = read_history(path, workspace.reports)
+    open_incidents = [incident for incident in history.incidents if incident.is_open]
+    assets, search_note = search_assets(workspace)
+    files = runbook_files(workspace.runbook_dirs)
+    return DashboardData(
+        now=now,
+        workspace=workspace,
+        history_path=path,
+        history_note=history.note,
+        runs=len(history.runs),
+        scenarios=tuple(summarize(history.runs)),
+        open_incidents=tuple(open_incidents[:OPEN_INCIDENTS]),
+        open_incidents_total=len(open_incidents),
+        recent_incidents=tuple(history.incidents[:RECENT_INCIDENTS]),
+        incidents_total=len(history.incidents),
+        actions=read_action_items(workspace.postmortem_files()),
+        oncall=on_call_view(workspace.oncall_file, now),
+        runbooks=tuple(
+            runbook_statuses(
+                files,
+                history.last_drilled,
+                now=now,
+                stale_after=workspace.stale_after,
+                root=workspace.root,
+            )
+        ),
+        search_assets=assets,
+        search_note=search_note,
+    )
+
+
+def read_history(path: Path, reports: Path) -> History:
+    """The runs, incidents and last drills of the store at ``path``. A store that is not
+    there yet is opened (and so rebuilt from the JSON reports) only when there are reports."""
+    if not path.exists() and not _has_reports(reports):
+        return History(
+            note=f"no drill history yet: {path} does not exist and {reports} holds no reports"
+        )
+    try:
+        with HistoryStore.open(path, reports_dir=reports) as store:
+            return History(store.drill_runs(), store.incidents(), store.last_drilled())
+    except (DrillbookError, sqlite3.Error, OSError) as exc:
+        return History(note=f"{path}: the drill history cannot be read ({exc})")
+
+
+def _has_reports(reports: Path) -> bool:
+    return reports.is_dir() and any(reports.rglob("*.json"))
+
+
+def search_assets(workspace: Workspace) -> tuple[dict[str, str], str | None]:
+    """The knowledge base's in-browser search files, building the index when it is missing."""
+    path = workspace.kb_index_path
+    try:
+        kb = KnowledgeBase.open(path) if path.is_file() else KnowledgeBase.build(workspace, path)
+        try:
+            return kb_assets(kb), None
+        finally:
+            kb.close()
+    except (DrillbookError, sqlite3.Error, OSError) as exc:
+        return {}, f"the knowledge-base search is not available: {exc}"
