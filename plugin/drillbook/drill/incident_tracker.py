@@ -16,6 +16,7 @@ from drillbook.formats.environment import PagerDutyTarget
 from drillbook.incident import Incident, Link, PagerDutyClient, incident_figures
 from drillbook.incident.escalation import EscalationRecord
 from drillbook.incident.notify import Notification, NotificationRouter
+from drillbook.kb.linking import PostmortemLinker, RelatedPostmortem, default_linker
 
 RESPONDER = "on-call (drill)"
 
@@ -31,8 +32,15 @@ class IncidentTracker:
         on_event: Callable[[str, str], None],
         notifications: Path | None = None,
         environ: Mapping[str, str] | None = None,
+        postmortems: PostmortemLinker | None = None,
     ) -> None:
         self.clock = clock
+        # past post-mortems to link when the incident opens; the index is readied now, before
+        # anything is timed (default: the knowledge base of the workspace at the current dir)
+        self._linker = postmortems if postmortems is not None else default_linker()
+        if self._linker is not None:
+            self._linker.prepare()
+        self.related_postmortems: list[RelatedPostmortem] = []
         self.on_event = on_event
         self.incident: Incident | None = None
         self.paged_at: datetime | None = None
@@ -57,21 +65,37 @@ class IncidentTracker:
         services: list[str],
         source: str,
         links: Sequence[Link] = (),
+        rule: str = "",
+        runbook_title: str = "",
     ) -> Incident:
         self.incident = Incident.open(
             title, severity, clock=self.clock, runbook=runbook, affected_services=services
         )
         self.on_event("incident", f"{self.incident.id} opened: {title} ({severity})")
+        self._link_postmortems(title, rule, runbook_title)
         if self._pager is not None:
             key = self._pager.trigger(
                 self.incident,
                 source=source,
                 links=list(links),
+                related_postmortems=[f"{r.location}  {r.title}" for r in self.related_postmortems],
             )
             self.paged_at = self.clock.now()
             self.on_event("paging", f"PagerDuty paged for {self.incident.id} (dedup_key {key})")
         self._announce("opened")
         return self.incident
+
+    def _link_postmortems(self, title: str, rule: str, runbook_title: str) -> None:
+        if self._linker is None:
+            return
+        self.related_postmortems = self._linker.related(
+            title, rule=rule, runbook_title=runbook_title
+        )
+        if self.related_postmortems:
+            found = ", ".join(r.location for r in self.related_postmortems)
+            self.on_event("incident", f"related post-mortems: {found}")
+        elif self._linker.problem:
+            self.on_event("incident", self._linker.problem)
 
     def escalate(
         self, *, oncall_file: Path, service: str, responses: Sequence[ScriptedResponse]
@@ -151,6 +175,7 @@ class IncidentTracker:
             record["escalation"] = self.escalation.to_dict()
         if self._router is not None:
             record["notifications"] = [n.to_dict() for n in self._router.sent]
+        record["related_postmortems"] = [r.to_dict() for r in self.related_postmortems]
         return record
 
     def close(self) -> None:

@@ -412,6 +412,8 @@ class DrillRun:
             runbook=self.runbook.id,
             services=services,
             source=f"drillbook drill {self.drill.id} ({detected_by})",
+            rule=detected_by,
+            runbook_title=self.runbook.title,
             links=[
                 Link(href=self.plan.runbook.path.resolve().as_uri(), text="runbook"),
                 Link(

@@ -91,8 +91,22 @@ def summary_for(title: str) -> str:
     return title[: SUMMARY_LIMIT - len(ELLIPSIS)] + ELLIPSIS
 
 
-def trigger_event(incident: Incident, *, source: str, links: Sequence[Link]) -> dict[str, Any]:
-    """The trigger event for ``incident`` (without the routing key)."""
+def trigger_event(
+    incident: Incident,
+    *,
+    source: str,
+    links: Sequence[Link],
+    related_postmortems: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The trigger event for ``incident`` (without the routing key); ``related_postmortems``
+    (``path:line  title`` of past post-mortems, shown to the paged engineer) when there are any."""
+    details: dict[str, Any] = {
+        "incident": incident.id,
+        "affected_services": list(incident.affected_services),
+        "runbook": incident.runbook,
+    }
+    if related_postmortems:
+        details["related_postmortems"] = list(related_postmortems)
     return {
         "event_action": "trigger",
         "dedup_key": incident.id,
@@ -102,11 +116,7 @@ def trigger_event(incident: Incident, *, source: str, links: Sequence[Link]) -> 
             "source": source,
             "severity": SEVERITY[incident.severity],
             "timestamp": incident.detected_at.isoformat(),
-            "custom_details": {
-                "incident": incident.id,
-                "affected_services": list(incident.affected_services),
-                "runbook": incident.runbook,
-            },
+            "custom_details": details,
         },
         "links": [link.to_dict() for link in links],
     }
@@ -158,14 +168,25 @@ class PagerDutyClient(HttpClientUser):
         return self._masker(self._url)
 
     # -- the three events ----------------------------------------------------------------------
-    def trigger(self, incident: Incident, *, source: str, links: Sequence[Link] = ()) -> str:
-        """Open (or update) the alert for ``incident``; ``source`` is the affected system.
+    def trigger(
+        self,
+        incident: Incident,
+        *,
+        source: str,
+        links: Sequence[Link] = (),
+        related_postmortems: Sequence[str] = (),
+    ) -> str:
+        """Open (or update) the alert for ``incident``; ``source`` is the affected system;
+        ``related_postmortems`` go into the alert's details.
 
         Returns the dedup_key PagerDuty answered.
         """
         if not source.strip():
             raise PagerDutyError("a PagerDuty trigger needs a source: the system that is failing")
-        return self._send("trigger", incident, trigger_event(incident, source=source, links=links))
+        event = trigger_event(
+            incident, source=source, links=links, related_postmortems=related_postmortems
+        )
+        return self._send("trigger", incident, event)
 
     def acknowledge(self, incident: Incident) -> str:
         """Acknowledge the alert of ``incident``; returns the dedup_key PagerDuty answered."""

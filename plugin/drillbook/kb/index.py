@@ -24,19 +24,21 @@ from drillbook.kb.sources import Source, SourceSet
 from drillbook.workspace import Workspace
 
 SCHEMA_VERSION = "1"
-TITLE_WEIGHT = 3.0
+TITLE_WEIGHT = 2.0
+SECTION_WEIGHT = 1.5
 TEXT_WEIGHT = 1.0
 MARK_OPEN = "\x02"
 MARK_CLOSE = "\x03"
 SNIPPET_TOKENS = 48
 
+_COLUMNS = "kind, path, line, title, text, section, status"
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, kind TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5(
-    title, text, kind UNINDEXED, path UNINDEXED, line UNINDEXED,
+    title, section, text, kind UNINDEXED, path UNINDEXED, line UNINDEXED, status UNINDEXED,
     tokenize = 'porter unicode61'
 );
 INSERT OR IGNORE INTO meta VALUES ('version', '{SCHEMA_VERSION}');
@@ -140,14 +142,23 @@ class KnowledgeBase:
         return self.search_result(query, limit=limit, kind=kind).hits
 
     def search_result(
-        self, query: str, *, limit: int = 10, kind: str | None = None, refresh: bool = True
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        kind: str | None = None,
+        refresh: bool = True,
+        any_term: bool = False,
     ) -> SearchResult:
-        """Like ``search``, and says whether it fell back to passages with any of the terms."""
+        """Like ``search``, and says whether it fell back to passages with any of the terms
+        (``any_term=True`` asks for those straight away)."""
         if refresh:
             self.refresh()
         parsed = Query.parse(query)
         if parsed.empty or limit < 1:
             return SearchResult([])
+        if any_term:
+            return SearchResult(self._match(parsed.match_any(), limit, kind), any_term=True)
         hits = self._match(parsed.match_all(), limit, kind)
         if hits or len(parsed.terms) < 2:
             return SearchResult(hits)
@@ -155,11 +166,9 @@ class KnowledgeBase:
 
     def passages(self) -> Iterator[Passage]:
         """Every indexed passage, by path and line."""
-        rows = self._db.execute(
-            "SELECT kind, path, line, title, text FROM passages ORDER BY path, line"
-        )
-        for kind, path, line, title, text in rows:
-            yield Passage(kind, path, int(line), title, text)
+        rows = self._db.execute(f"SELECT {_COLUMNS} FROM passages ORDER BY path, line")
+        for row in rows:
+            yield _passage(row)
 
     def counts(self) -> tuple[int, int]:
         """How many passages, from how many files."""
@@ -178,9 +187,9 @@ class KnowledgeBase:
 
     def _match(self, expression: str, limit: int, kind: str | None) -> list[Hit]:
         sql = (
-            "SELECT kind, path, line, title, text, "
-            f"bm25(passages, {TITLE_WEIGHT}, {TEXT_WEIGHT}) AS rank, "
-            f"snippet(passages, 1, ?, ?, '…', {SNIPPET_TOKENS}) "
+            f"SELECT {_COLUMNS}, "
+            f"bm25(passages, {TITLE_WEIGHT}, {SECTION_WEIGHT}, {TEXT_WEIGHT}) AS rank, "
+            f"snippet(passages, 2, ?, ?, '…', {SNIPPET_TOKENS}) "
             "FROM passages WHERE passages MATCH ?"
         )
         params: list[object] = [MARK_OPEN, MARK_CLOSE, expression]
@@ -191,9 +200,20 @@ class KnowledgeBase:
         params.append(limit)
         hits = []
         for row in self._db.execute(sql, params):
-            passage = Passage(row[0], row[1], int(row[2]), row[3], row[4])
-            hits.append(Hit(passage, -float(row[5]), mark(row[6], "[", "]")))
+            hits.append(Hit(_passage(row), -float(row[7]), mark(row[8], "[", "]"), row[8]))
         return hits
+
+
+def _passage(row: tuple[object, ...]) -> Passage:
+    kind, path, line, title, text, section, status = row[:7]
+    return Passage(
+        str(kind), str(path), int(str(line)), str(title), str(text), str(section), str(status)
+    )
+
+
+def _clean(text: str) -> str:
+    """``text`` without the two characters the index uses to mark matches."""
+    return text.replace(MARK_OPEN, "").replace(MARK_CLOSE, "")
 
 
 def mark(raw: str, before: str, after: str) -> str:
@@ -245,11 +265,14 @@ def _index_file(
     connection: sqlite3.Connection, sources: SourceSet, source: Source, report: RefreshReport
 ) -> None:
     _forget(connection, source.path)
-    found, problems = passages_of(source, sources.root)
+    found, problems = passages_of(source)
     report.problems.extend(problems)
     connection.executemany(
-        "INSERT INTO passages (title, text, kind, path, line) VALUES (?, ?, ?, ?, ?)",
-        [(p.title, p.text, p.kind, p.path, p.line) for p in found],
+        f"INSERT INTO passages ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (p.kind, p.path, p.line, _clean(p.title), _clean(p.text), _clean(p.section), p.status)
+            for p in found
+        ],
     )
     connection.execute(
         "INSERT INTO files VALUES (?, ?, ?, ?)",

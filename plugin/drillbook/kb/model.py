@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 Kind = Literal["runbook", "postmortem", "report"]
@@ -18,6 +18,8 @@ class Passage:
     line: int  # 1-based line of the passage's start
     title: str  # the document's title (runbook title, post-mortem heading, drill title)
     text: str  # the passage itself (plain text)
+    section: str = ""  # where in the document: a step, a heading, a drill's report section
+    status: str = ""  # a report passage's drill outcome ("failed", "passed", ...); else ""
 
     @property
     def location(self) -> str:
@@ -32,3 +34,10 @@ class Hit:
     passage: Passage
     score: float  # higher is more relevant
     snippet: str  # the passage with matched terms marked [like this]
+    marked: str = field(default="", compare=False)  # the snippet with \x02 \x03 as marks
+
+    def highlighted(self, before: str, after: str) -> str:
+        """The snippet with each match between ``before`` and ``after`` (e.g. terminal bold)."""
+        if not self.marked:
+            return self.snippet
+        return self.marked.replace("\x02", before).replace("\x03", after)
