@@ -107,7 +107,7 @@ def move_aside(path: Path, damage: Damage) -> Path | None:
     with contextlib.suppress(FileNotFoundError):
         if path.stat().st_ino != damage.inode:
             return None
-        target = _free_name(path)
+        target = free_name(path, "corrupt")
         try:
             os.rename(path, target)
         except FileNotFoundError:
@@ -125,11 +125,12 @@ def move_aside(path: Path, damage: Damage) -> Path | None:
     return None
 
 
-def _free_name(path: Path) -> Path:
+def free_name(path: Path, label: str) -> Path:
+    """``<path>.<label>-<UTC stamp>`` (with ``-2``, ``-3``... when taken): never overwrites."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    target = path.with_name(f"{path.name}.{label}-{stamp}")
     counter = 2
     while target.exists():
-        target = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
+        target = path.with_name(f"{path.name}.{label}-{stamp}-{counter}")
         counter += 1
     return target

@@ -62,9 +62,10 @@ def record_session_report(
         ) as store:
             added = store.add_report(report, source=source)
         result.lines.append(f"drill history: {added} drill run(s) added to {history}")
-    except (DrillbookError, OSError) as error:
+    except Exception as error:  # recording must never fail the session
         result.failed = True
-        result.lines.append(f"warning: the drills were not recorded in the history: {error}")
+        reason = str(error) if isinstance(error, DrillbookError | OSError) else repr(error)
+        result.lines.append(f"warning: the drills were not recorded in the history: {reason}")
     return result
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -163,23 +163,38 @@ class HistoryStore:
             summary.incidents += incidents
         return summary
 
-    def rebuild(self, reports_dir: Path) -> tuple[ImportSummary, Path]:
+    def rebuild(self, reports_dir: Path) -> tuple[ImportSummary, Path | None]:
         """Replace the store's content with what the reports under ``reports_dir`` hold, in
-        one transaction; the old content is first copied to ``<name>.before-rebuild-<stamp>``.
-        Returns the summary and that copy's path."""
+        one transaction; content already there is first copied to
+        ``<name>.before-rebuild-<stamp>``. Returns the summary and that copy's path (None
+        when the store was empty)."""
         files = report_files(reports_dir)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        backup = self.path.with_name(f"{self.path.name}.before-rebuild-{stamp}")
-        copy = sqlite3.connect(backup)
-        try:
-            self._db.backup(copy)
-        finally:
-            copy.close()
+        backup = self._backup() if not self._is_empty() else None
         with self._write():
             self._db.execute("DELETE FROM drill_runs")
             self._db.execute("DELETE FROM incidents")
             summary = self._import_files(files)
         return summary, backup
+
+    def _is_empty(self) -> bool:
+        rows = self._read(
+            "SELECT EXISTS (SELECT 1 FROM drill_runs) OR EXISTS (SELECT 1 FROM incidents)", ()
+        )
+        return not rows[0][0]
+
+    def _backup(self) -> Path:
+        backup = integrity.free_name(self.path, "before-rebuild")
+        try:
+            copy = sqlite3.connect(backup)
+            try:
+                self._db.backup(copy)
+            finally:
+                copy.close()
+        except sqlite3.Error as error:
+            raise HistoryError(
+                f"cannot copy the history store to {backup} before rebuilding it: {error}"
+            ) from None
+        return backup
 
     def _import_files(self, files: list[Path]) -> ImportSummary:
         """Insert every readable file's records in the transaction already open."""
@@ -208,14 +223,18 @@ class HistoryStore:
         )
         return middle - before, self._db.total_changes - middle
 
-    def drill_runs(self, *, drill_id: str | None = None) -> list[DrillRun]:
-        """Every drill run (of one drill when ``drill_id`` is given), oldest first."""
-        if drill_id is None:
-            rows = self._read(f"{schema.SELECT_DRILL_RUNS} ORDER BY started_at, drill_id", ())
-        else:
-            rows = self._read(
-                f"{schema.SELECT_DRILL_RUNS} WHERE drill_id = ? ORDER BY started_at", (drill_id,)
-            )
+    def drill_runs(
+        self, *, drill_id: str | None = None, latest: int | None = None
+    ) -> list[DrillRun]:
+        """Every drill run (of one drill when ``drill_id`` is given), oldest first; only the
+        ``latest`` N when that is given."""
+        where, parameters = ("WHERE drill_id = ?", (drill_id,)) if drill_id else ("", ())
+        query = f"{schema.SELECT_DRILL_RUNS} {where} ORDER BY started_at, drill_id"
+        if latest is not None:
+            newest = f"{schema.SELECT_DRILL_RUNS} {where} ORDER BY started_at DESC, drill_id DESC"
+            query = f"SELECT * FROM ({newest} LIMIT ?) ORDER BY started_at, drill_id"
+            parameters = (*parameters, max(latest, 0))
+        rows = self._read(query, parameters)
         return [schema.drill_run_from(row) for row in rows]
 
     def incidents(self, *, limit: int | None = None) -> list[IncidentRecord]:
