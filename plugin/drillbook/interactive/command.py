@@ -23,6 +23,7 @@ from drillbook.interactive.locate import find_runbook
 from drillbook.interactive.prompter import ConsolePrompter, Prompter
 from drillbook.interactive.timeline import Timeline, default_timeline_path
 from drillbook.interactive.variables import Variables, gather_variables, parse_assignments
+from drillbook.kb.linking import postmortems_block
 from drillbook.steps.executor import StepExecutor
 from drillbook.steps.masking import Masker
 
@@ -90,6 +91,8 @@ def run_command(args: argparse.Namespace) -> int:
     _check_from_step(runbook, args.from_step)
     assignments = parse_assignments(args.var)
     prompter.show(render.header(runbook, str(loaded.path)))
+    if related := postmortems_block(runbook.title, runbook.scenario or ""):
+        prompter.show(related)
     variables = gather_variables(
         runbook,
         assignments=assignments,

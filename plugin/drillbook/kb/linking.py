@@ -142,3 +142,14 @@ def _locked(index: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def postmortems_block(title: str, scenario: str = "", *, root: Path | None = None) -> str:
+    """For ``drillbook run``: the past post-mortems most related to a runbook, one
+    ``path:line  title`` a line under a heading; empty when there are none."""
+    linker = default_linker(root)
+    related = linker.related(title, runbook_title=scenario) if linker is not None else []
+    if not related:
+        return ""
+    lines = [f"  {item.location}  {item.title}" for item in related]
+    return "\n".join(["Past post-mortems that may help:", *lines])
