@@ -21,7 +21,6 @@ from drillbook.errors import DrillbookError
 from drillbook.history.records import DrillRun, IncidentRecord
 from drillbook.history.store import HistoryStore
 from drillbook.kb.index import KnowledgeBase
-from drillbook.kb.static_search import search_assets as kb_assets
 from drillbook.workspace import Workspace
 
 RECENT_INCIDENTS = 30
@@ -124,6 +123,10 @@ def _has_reports(reports: Path) -> bool:
 
 def search_assets(workspace: Workspace) -> tuple[dict[str, str], str | None]:
     """The knowledge base's in-browser search files, building the index when it is missing."""
+    try:
+        from drillbook.kb.static_search import search_assets as kb_assets
+    except ImportError:  # a drillbook without the in-browser search
+        return {}, "the knowledge-base search is not available in this drillbook"
     path = workspace.kb_index_path
     try:
         kb = KnowledgeBase.open(path) if path.is_file() else KnowledgeBase.build(workspace, path)
