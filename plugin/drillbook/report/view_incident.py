@@ -7,7 +7,7 @@ the templates escape. Missing or malformed parts read as absent rather than fail
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from drillbook.report import formatting as fmt
@@ -63,6 +63,15 @@ class ActionItemView:
 
 
 @dataclass(frozen=True)
+class RelatedPostmortemView:
+    """A past post-mortem the knowledge base linked when the incident opened."""
+
+    location: str  # path:line
+    title: str
+    score: str
+
+
+@dataclass(frozen=True)
 class IncidentView:
     """Everything the Incident section shows."""
 
@@ -79,6 +88,7 @@ class IncidentView:
     action_items: list[ActionItemView]
     escalation: EscalationView | None
     notifications: list[NotificationView]
+    related_postmortems: list[RelatedPostmortemView] = field(default_factory=list)
 
 
 def incident_view(data: Any) -> IncidentView | None:
@@ -100,6 +110,9 @@ def incident_view(data: Any) -> IncidentView | None:
         action_items=[_item(i) for i in _list(data.get("action_items")) if isinstance(i, dict)],
         escalation=escalation_view(data.get("escalation")),
         notifications=notification_views(data.get("notifications"), detected),
+        related_postmortems=[
+            _related(r) for r in _list(data.get("related_postmortems")) if isinstance(r, dict)
+        ],
     )
 
 
@@ -132,6 +145,15 @@ def _responder(data: dict[str, Any]) -> str:
     name, role, contact = (str(data.get(key) or "") for key in ("name", "role", "contact"))
     details = ", ".join(part for part in (role, contact) if part)
     return f"{name} ({details})" if details else name
+
+
+def _related(data: dict[str, Any]) -> RelatedPostmortemView:
+    score = data.get("score")
+    return RelatedPostmortemView(
+        location=f"{data.get('path') or '?'}:{data.get('line') or '?'}",
+        title=str(data.get("title") or ""),
+        score=f"{score:.2f}" if isinstance(score, int | float) else "—",
+    )
 
 
 def _item(data: dict[str, Any]) -> ActionItemView:
