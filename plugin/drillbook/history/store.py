@@ -146,6 +146,13 @@ class HistoryStore:
             _, incidents = self._insert(records)
         return incidents == 1
 
+    def add_records(
+        self, drill_runs: Iterable[DrillRun] = (), incidents: Iterable[IncidentRecord] = ()
+    ) -> tuple[int, int]:
+        """Append records in one transaction; how many drill runs and incidents were new."""
+        with self._write():
+            return self._insert(Records(list(drill_runs), list(incidents)))
+
     def import_files(self, paths: Iterable[Path]) -> ImportSummary:
         """Append each file (a session report or incident timeline) in its own transaction;
         files that cannot be read are skipped and listed with the reason."""
