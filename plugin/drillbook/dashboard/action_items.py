@@ -99,7 +99,8 @@ def read_action_items(paths: Iterable[Path]) -> ActionItems:
 def parse_action_items(text: str, path: Path) -> list[ActionItem]:
     """The items of the first "Action Items" table in the Markdown ``text``."""
     lines = text.splitlines()
-    found = headings(lines, fenced_lines(lines))
+    fenced = fenced_lines(lines)
+    found = headings(lines, fenced)
     title = _title(found, path)
     for index, heading in enumerate(found):
         if heading.title.strip().lower() == ACTION_ITEMS_TITLE:
@@ -107,7 +108,8 @@ def parse_action_items(text: str, path: Path) -> list[ActionItem]:
                 (later.line - 1 for later in found[index + 1 :] if later.level <= heading.level),
                 len(lines),
             )
-            return _table_items(lines, heading.line, end, path, title)
+            rows = [i for i in range(heading.line, end) if i not in fenced]
+            return _table_items(lines, rows, path, title)
     return []
 
 
@@ -120,9 +122,9 @@ def _title(found: Sequence[Heading], path: Path) -> str:
 
 
 def _table_items(
-    lines: list[str], start: int, end: int, path: Path, title: str
+    lines: list[str], candidates: list[int], path: Path, title: str
 ) -> list[ActionItem]:
-    rows = [index for index in range(start, end) if is_table_row(lines[index])]
+    rows = [index for index in candidates if is_table_row(lines[index])]
     if not rows:
         return []
     columns = _columns(table_cells(lines[rows[0]]))
