@@ -59,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise DrillbookError(f"{args.out}: cannot write the dashboard: {exc}") from None
     elapsed = time.perf_counter() - started
+    for note in (data.history_note, data.oncall.problem, *data.actions.problems):
+        if note:
+            print(f"drillbook dashboard: {note}", file=sys.stderr)
     print(
         f"wrote {written[0]} and {len(written) - 1} more files "
         f"({len(data.scenarios)} scenarios, {data.runs} drill runs) in {elapsed:.2f} s",

@@ -18,6 +18,7 @@ from drillbook.dashboard.oncall_view import OnCallView, on_call_view
 from drillbook.dashboard.scenarios import Scenario, summarize
 from drillbook.dashboard.stale import RunbookStatus, runbook_files, runbook_statuses
 from drillbook.errors import DrillbookError
+from drillbook.history.importing import report_files
 from drillbook.history.records import DrillRun, IncidentRecord
 from drillbook.history.store import HistoryStore
 from drillbook.kb.index import KnowledgeBase
@@ -110,15 +111,17 @@ def read_history(path: Path, reports: Path) -> History:
         return History(
             note=f"no drill history yet: {path} does not exist and {reports} holds no reports"
         )
+    said: list[str] = []  # what the store tells (a rebuild), shown on the page
     try:
-        with HistoryStore.open(path, reports_dir=reports) as store:
-            return History(store.drill_runs(), store.incidents(), store.last_drilled())
+        with HistoryStore.open(path, reports_dir=reports, notify=said.append) as store:
+            runs, incidents, last = store.drill_runs(), store.incidents(), store.last_drilled()
+            return History(runs, incidents, last, " ".join(said) or None)
     except (DrillbookError, sqlite3.Error, OSError) as exc:
         return History(note=f"{path}: the drill history cannot be read ({exc})")
 
 
 def _has_reports(reports: Path) -> bool:
-    return reports.is_dir() and any(reports.rglob("*.json"))
+    return reports.is_dir() and bool(report_files(reports))
 
 
 def search_assets(workspace: Workspace) -> tuple[dict[str, str], str | None]:
