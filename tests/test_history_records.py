@@ -18,22 +18,25 @@ from drillbook.history.importing import records_in
 from drillbook.report import build_report
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_report_builders import INCIDENT_ID, all_drills, session
+from test_report_builders import all_drills, session
 
 SCHEMA = json.loads((Path(__file__).parents[1] / "plugin/drillbook/report/schema.json").read_text())
 
 
+_BASE_DRILLS = [result.to_dict() for result in all_drills()]
+jsonschema.validate(build_report(session(), _BASE_DRILLS), SCHEMA)
+
+
 def session_report(run_id: str = "run-20260501-1200", shift: float = 0.0) -> dict[str, Any]:
-    """A real session report (the report model's own output): a passed, a failed and an error
-    drill; ``shift`` moves every time by that many seconds."""
-    drills = []
-    for result in all_drills():
-        data = result.to_dict()
+    """A real session report (the report model's own output, valid against schema.json): a
+    passed, a failed and an error drill; ``shift`` moves each drill's start by that many
+    seconds. Each incident gets an id of its own (``INC-<run id>-<n>``)."""
+    drills = copy.deepcopy(_BASE_DRILLS)
+    for number, data in enumerate(drills):
         data["started_at"] = _shifted(data["started_at"], shift)
-        drills.append(data)
-    report = build_report(replace(session(), run_id=run_id), drills)
-    jsonschema.validate(report, SCHEMA)
-    return report
+        if data.get("incident"):
+            data["incident"]["id"] = f"INC-{run_id}-{number}"
+    return build_report(replace(session(), run_id=run_id), drills)
 
 
 def incident_timeline(
@@ -106,14 +109,13 @@ def test_drill_runs_from_a_real_report_carry_its_figures() -> None:
 
 def test_a_drills_incident_with_its_timeline_and_linked_postmortems() -> None:
     report = session_report()
-    drill = next(
-        d for d in report["drills"] if d["incident"] and d["incident"]["id"] == INCIDENT_ID
-    )
+    drill = next(d for d in report["drills"] if d["incident"])
     drill["incident"]["related_postmortems"] = [
         {"path": "postmortems/2026-03-db.md", "line": 12, "title": "DB", "score": 3.5}
     ]
     incidents = records_in(report, None).incidents
-    incident = next(i for i in incidents if i.incident_id == INCIDENT_ID)
+    incident = next(i for i in incidents if i.incident_id == drill["incident"]["id"])
+    assert len({i.incident_id for i in incidents}) == len(incidents) > 1
     source = drill["incident"]
     assert incident.source == "drill"
     assert incident.status == source["status"]

@@ -61,10 +61,11 @@ def _check(path: Path, busy_timeout: float) -> str | None:
         refuse_newer(path, version)
         problems = connection.execute("PRAGMA quick_check(1)").fetchone()
         if problems is None or problems[0] != "ok":
-            return f"fails SQLite's integrity check ({problems[0] if problems else 'no answer'})"
+            found = " ".join(str(problems[0] if problems else "no answer").split())
+            return f"fails SQLite's integrity check ({found[:200]})"
         return _schema_problem(connection, version)
     except sqlite3.DatabaseError as error:
-        return f"cannot be read as a database ({error})"
+        return f"cannot be read as a database ({' '.join(str(error).split())[:200]})"
     finally:
         connection.close()
 
