@@ -9,55 +9,8 @@ from pathlib import Path
 
 import pytest
 from drillbook.dashboard.data import gather
-from drillbook.history.store import HistoryStore
 from drillbook.workspace import Workspace
-from test_dashboard_support import NOW, drill, make_workspace, report
-
-
-def fill_history(path: Path) -> None:
-    """Twelve nights of two drills (high-error-rate fails every third night, its last run
-    included) plus one drill whose incident stayed open, and one `drillbook run` incident."""
-    with HistoryStore.open(path, notify=lambda line: None) as store:
-        for night in range(12):
-            start = NOW - timedelta(days=12 - night, hours=6)
-            drills = [
-                drill(
-                    "api-errors",
-                    start,
-                    outcome="failed" if night % 3 == 2 else "passed",
-                    failure="check failed: error ratio" if night % 3 == 2 else None,
-                    ttd=1.0 + night,
-                    ttm=5.0,
-                ),
-                drill(
-                    "db-failover",
-                    start + timedelta(minutes=5),
-                    runbook_id="database-outage",
-                    ttd=None,
-                    ttm=None,
-                    incident=None,
-                ),
-            ]
-            assert store.add_report(report(f"run-{night:02d}", start, drills)) == 2
-        stuck = NOW - timedelta(hours=2)
-        store.add_report(
-            report(
-                "run-open",
-                stuck,
-                [drill("api-stuck", stuck, outcome="error", incident="mitigating")],
-            )
-        )
-        store.add_incident_timeline(
-            {
-                "format": "drillbook-incident-timeline/1",
-                "runbook": {"id": "payment-failure", "title": "Payments failing", "severity": "P1"},
-                "started_at": (NOW - timedelta(hours=1)).isoformat(),
-                "ended_at": None,
-                "status": "in_progress",
-                "operator": "alice",
-                "steps": [],
-            }
-        )
+from test_dashboard_support import NOW, drill, fill_history, make_workspace, report
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from drillbook.history.store import HistoryStore
+
 REPO = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 VOID = frozenset(
@@ -153,6 +155,52 @@ def make_workspace(
         shutil.copy(REPO / "fixtures" / "oncall.yaml", root / "oncall.yaml")
     (root / "pyproject.toml").write_text("\n".join(settings) + "\n", encoding="utf-8")
     return WorkspaceFiles(root, root / "reports" / "history.sqlite", [postmortem])
+
+
+def fill_history(path: Path) -> None:
+    """Twelve nights of two drills (high-error-rate fails every third night, its last run
+    included) plus one drill whose incident stayed open, and one `drillbook run` incident."""
+    with HistoryStore.open(path, notify=lambda line: None) as store:
+        for night in range(12):
+            start = NOW - timedelta(days=12 - night, hours=6)
+            drills = [
+                drill(
+                    "api-errors",
+                    start,
+                    outcome="failed" if night % 3 == 2 else "passed",
+                    failure="check failed: error ratio" if night % 3 == 2 else None,
+                    ttd=1.0 + night,
+                    ttm=5.0,
+                ),
+                drill(
+                    "db-failover",
+                    start + timedelta(minutes=5),
+                    runbook_id="database-outage",
+                    ttd=None,
+                    ttm=None,
+                    incident=None,
+                ),
+            ]
+            assert store.add_report(report(f"run-{night:02d}", start, drills)) == 2
+        stuck = NOW - timedelta(hours=2)
+        store.add_report(
+            report(
+                "run-open",
+                stuck,
+                [drill("api-stuck", stuck, outcome="error", incident="mitigating")],
+            )
+        )
+        store.add_incident_timeline(
+            {
+                "format": "drillbook-incident-timeline/1",
+                "runbook": {"id": "payment-failure", "title": "Payments failing", "severity": "P1"},
+                "started_at": (NOW - timedelta(hours=1)).isoformat(),
+                "ended_at": None,
+                "status": "in_progress",
+                "operator": "alice",
+                "steps": [],
+            }
+        )
 
 
 # -- HTML structure ---------------------------------------------------------------------------
