@@ -113,7 +113,7 @@ class Api:
         return json_response(200, await self.proxies.update(params[0], body))
 
     async def proxy_delete(self, request: Request, params: list[str]) -> Response:
-        self.proxies.delete(params[0])
+        await self.proxies.delete(params[0])
         return Response(204)
 
     async def toxic_index(self, request: Request, params: list[str]) -> Response:
@@ -121,7 +121,7 @@ class Api:
 
     async def toxic_create(self, request: Request, params: list[str]) -> Response:
         toxics = self.proxies.get(params[0]).toxics
-        return json_response(200, toxics.add(payloads.decode(request.body)).to_json())
+        return json_response(200, (await toxics.add(payloads.decode(request.body))).to_json())
 
     async def toxic_show(self, request: Request, params: list[str]) -> Response:
         toxics = self.proxies.get(params[0]).toxics
@@ -130,11 +130,11 @@ class Api:
     async def toxic_update(self, request: Request, params: list[str]) -> Response:
         toxics = self.proxies.get(params[0]).toxics
         toxics.find(params[1])
-        entry = toxics.update(params[1], payloads.decode(request.body))
+        entry = await toxics.update(params[1], payloads.decode(request.body))
         return json_response(200, entry.to_json())
 
     async def toxic_delete(self, request: Request, params: list[str]) -> Response:
-        self.proxies.get(params[0]).toxics.remove(params[1])
+        await self.proxies.get(params[0]).toxics.remove(params[1])
         return Response(204)
 
     async def version(self, request: Request, params: list[str]) -> Response:

@@ -13,37 +13,25 @@ from drillbook.faults.server.addresses import format_address
 from drillbook.faults.server.api import Api
 from drillbook.faults.server.collection import ProxyCollection
 from drillbook.faults.server.errors import ApiError
+from drillbook.faults.server.eventloop import finish_tasks, new_event_loop
 from drillbook.faults.server.http import HttpServer
+from drillbook.faults.server.loops import RelayLoops
 
-
-def new_event_loop() -> asyncio.AbstractEventLoop:
-    """A uvloop loop when uvloop is importable (it relays faster), else asyncio's own."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
-
-
-def finish_tasks(loop: asyncio.AbstractEventLoop) -> None:
-    """Cancel whatever still runs on a stopped loop and let it unwind, before closing it."""
-    pending = asyncio.all_tasks(loop)
-    for task in pending:
-        task.cancel()
-
-    async def unwind() -> None:
-        await asyncio.gather(*pending, return_exceptions=True)
-        await loop.shutdown_asyncgens()
-
-    loop.run_until_complete(unwind())
+__all__ = ["ToxiproxyApp", "finish_tasks", "new_event_loop"]
 
 
 class ToxiproxyApp:
-    """The proxies and the API server; every method runs on the loop that created it."""
+    """The proxies and the API server; every method runs on the loop that created it.
 
-    def __init__(self) -> None:
+    Connections are relayed on ``relay_loops`` loops: this one and worker loops on threads of
+    their own (started here, stopped by ``close()``); None picks one per core, at most two.
+    """
+
+    def __init__(self, relay_loops: int | None = None) -> None:
         self.loop = asyncio.get_running_loop()
-        self.proxies = ProxyCollection(self.loop)
+        self.relays = RelayLoops(self.loop, relay_loops)
+        self.relays.start()
+        self.proxies = ProxyCollection(self.relays)
         self.api = Api(self.proxies)
         self._http = HttpServer(self.api)
         self.address: tuple[str, int] | None = None
@@ -75,8 +63,11 @@ class ToxiproxyApp:
         return done
 
     async def close(self) -> None:
-        """Close the API, every proxy and every connection."""
-        await self._http.close()
-        self.proxies.close()
-        with contextlib.suppress(Exception):
-            await asyncio.sleep(0)
+        """Close the API, every proxy and every connection, and stop the worker loops."""
+        try:
+            await self._http.close()
+            await self.proxies.close()
+            with contextlib.suppress(Exception):
+                await asyncio.sleep(0)
+        finally:
+            self.relays.stop()

@@ -1,16 +1,17 @@
 """Every proxy of the server, and the operations of the API on them (JSON in, JSON out).
 
-All of it runs on the server's event loop thread; nothing here is thread-safe on purpose.
+All of it runs on the server's event loop thread; nothing here is thread-safe on purpose (the
+connections on worker loops are reached through RelayLoops, loops.py).
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from drillbook.faults.server import payloads
 from drillbook.faults.server.addresses import normalized, parse_address
 from drillbook.faults.server.errors import BAD_REQUEST_BODY, PROXY_EXISTS, PROXY_NOT_FOUND, ApiError
+from drillbook.faults.server.loops import RelayLoops
 from drillbook.faults.server.proxy import Proxy
 
 DEFAULT_LISTEN = "127.0.0.1:0"
@@ -19,8 +20,8 @@ DEFAULT_LISTEN = "127.0.0.1:0"
 class ProxyCollection:
     """The proxies by name."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
+    def __init__(self, relays: RelayLoops) -> None:
+        self.relays = relays
         self.proxies: dict[str, Proxy] = {}
 
     def get(self, name: str) -> Proxy:
@@ -51,7 +52,7 @@ class ProxyCollection:
         enabled = bool(payloads.field(body, "enabled", bool, True))
         parse_address(upstream, "upstream")
         parse_address(listen, "listen")
-        return Proxy(self.loop, name, listen, upstream), enabled
+        return Proxy(self.relays, name, listen, upstream), enabled
 
     async def update(self, name: str, value: Any) -> dict[str, Any]:
         """``PATCH /proxies/{name}``: change listen, upstream or enabled; others are kept."""
@@ -65,17 +66,17 @@ class ProxyCollection:
         await proxy.update(listen, upstream, enabled)
         return proxy.to_json()
 
-    def delete(self, name: str) -> None:
+    async def delete(self, name: str) -> None:
         """``DELETE /proxies/{name}``: stop the proxy, close its connections, forget it."""
         proxy = self.get(name)
-        proxy.stop()
         del self.proxies[name]
+        await proxy.stop()
 
     async def reset(self) -> None:
         """``POST /reset``: enable every proxy and remove every toxic; no proxy is deleted."""
         for proxy in list(self.proxies.values()):
             await proxy.start()
-            proxy.toxics.reset()
+            await proxy.toxics.reset()
 
     async def populate(self, value: Any) -> tuple[list[dict[str, Any]], ApiError | None]:
         """``POST /populate``: create or replace proxies; an identical one is left alone.
@@ -108,14 +109,15 @@ class ProxyCollection:
             same_listen = normalized(existing.listen) == normalized(proxy.listen)
             if same_listen and existing.upstream == proxy.upstream:
                 return existing
-            existing.stop()
+            await existing.stop()
         if enabled:
             await proxy.start()
         self.proxies[proxy.name] = proxy
         return proxy
 
-    def close(self) -> None:
+    async def close(self) -> None:
         """Stop every proxy and forget them all."""
-        for proxy in self.proxies.values():
-            proxy.stop()
+        proxies = list(self.proxies.values())
         self.proxies.clear()
+        for proxy in proxies:
+            await proxy.stop()

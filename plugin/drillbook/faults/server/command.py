@@ -32,25 +32,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config", type=Path, help="JSON file with a list of proxies to create at start"
     )
+    parser.add_argument(
+        "--relay-loops",
+        type=int,
+        metavar="N",
+        help="event loops (threads) relaying connections (default: one per core, at most 2)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Serve until a signal asks to stop; 0 then, 2 when the server cannot start."""
     loop = new_event_loop()
     try:
-        return loop.run_until_complete(serve(args.host, args.port, args.config))
+        return loop.run_until_complete(serve(args.host, args.port, args.config, args.relay_loops))
     finally:
         finish_tasks(loop)
         loop.close()
 
 
-async def serve(host: str, port: int, config: Path | None) -> int:
+async def serve(host: str, port: int, config: Path | None, relay_loops: int | None = None) -> int:
     """Start the API (and the config's proxies), print its address, wait for a signal."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    app = ToxiproxyApp()
+    if relay_loops is not None and relay_loops < 1:
+        raise DrillbookError(f"--relay-loops must be at least 1, got {relay_loops}")
+    app = ToxiproxyApp(relay_loops)
     try:
         try:
             await app.start(host, port)

@@ -171,7 +171,10 @@ class Flow:
             self.toxic_added(entry)
 
     def toxic_added(self, entry: ToxicEntry) -> None:
-        """A toxic was added to the proxy: it acts on this open connection too."""
+        """A toxic was added to the proxy: it acts on this open connection too (once: the
+        connection may have copied it from the chain already)."""
+        if any(stub.entry is entry for stub in self.stubs):
+            return
         stub = ToxicStub(self, entry)
         self.stubs.append(stub)
         stub.begin()
@@ -264,11 +267,16 @@ class Side(asyncio.Protocol):
 
 
 class Link:
-    """A client connection and its upstream connection, dialled once when the client came."""
+    """A client connection and its upstream connection, dialled once when the client came.
 
-    def __init__(self, proxy: Proxy, loop: asyncio.AbstractEventLoop) -> None:
+    It lives on ``loop`` (one of the proxy's relay loops): every method runs on its thread.
+    ``epoch`` is the proxy's when the client was accepted; a stop since turns it away.
+    """
+
+    def __init__(self, proxy: Proxy, loop: asyncio.AbstractEventLoop, epoch: int = 0) -> None:
         self.proxy = proxy
         self.loop = loop
+        self.epoch = epoch
         self.reset = False
         self.closed = False
         self.upstream_flow = Flow(self, "upstream")
@@ -282,9 +290,13 @@ class Link:
         """A socket is connected: hold what it sends until both are; for the client, start
         dialling the upstream."""
         assert side.transport is not None
+        if side is self.client and self.epoch != self.proxy.epoch:
+            self.closed = True
+            side.transport.abort()  # the proxy was stopped since the client was accepted
+            return
         side.out.hold(side.transport)
         if side is self.client:
-            self.proxy.links.add(self)
+            self.proxy.links[self.loop].add(self)
             self._connecting = self.loop.create_task(self._dial(side.transport))
 
     async def _dial(self, client: asyncio.Transport) -> None:
@@ -301,8 +313,8 @@ class Link:
             return
         self.upstream_flow.attach(client, upstream)
         self.downstream_flow.attach(upstream, client)
-        self.upstream_flow.install(self.proxy.toxics.chains["upstream"])
-        self.downstream_flow.install(self.proxy.toxics.chains["downstream"])
+        self.upstream_flow.install(self.proxy.toxics.snapshot("upstream"))
+        self.downstream_flow.install(self.proxy.toxics.snapshot("downstream"))
         self.upstream_flow.release()
         self.downstream_flow.release()
 
@@ -359,4 +371,4 @@ class Link:
     def _forget(self) -> None:
         self.upstream_flow.stop()
         self.downstream_flow.stop()
-        self.proxy.links.discard(self)
+        self.proxy.links[self.loop].discard(self)

@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from drillbook.faults.server.app import ToxiproxyApp, finish_tasks, new_event_loop
+from drillbook.faults.server.toxic_collection import ToxicEntry
 
 T = TypeVar("T")
 
@@ -25,11 +26,16 @@ class ToxiproxyServer:
 
     Also a context manager. The Python methods mirror the API and return the same JSON shapes;
     they raise ``ApiError`` (with ``.status``) where the API would answer an error.
+    ``relay_loops`` is how many event loops (threads) relay connections: None picks one per
+    core, at most two; the API answers on the first.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, relay_loops: int | None = None
+    ) -> None:
         self.host = host
         self.port = port
+        self.relay_loops = relay_loops
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._app: ToxiproxyApp | None = None
@@ -73,8 +79,12 @@ class ToxiproxyServer:
             loop.close()
 
     async def _open(self) -> ToxiproxyApp:
-        app = ToxiproxyApp()
-        await app.start(self.host, self.port)
+        app = ToxiproxyApp(self.relay_loops)
+        try:
+            await app.start(self.host, self.port)
+        except BaseException:
+            await app.close()
+            raise
         return app
 
     def stop(self) -> None:
@@ -156,7 +166,7 @@ class ToxiproxyServer:
     def delete_proxy(self, name: str) -> None:
         """Delete a proxy, closing its connections (``DELETE /proxies/{name}``)."""
         app = self._running_app()
-        self.call(lambda: _now(lambda: app.proxies.delete(name)))
+        self.call(lambda: app.proxies.delete(name))
 
     def add_toxic(
         self,
@@ -177,7 +187,7 @@ class ToxiproxyServer:
         if name:
             body["name"] = name
         app = self._running_app()
-        return self.call(lambda: _now(lambda: app.proxies.get(proxy).toxics.add(body).to_json()))
+        return self.call(lambda: _json(app.proxies.get(proxy).toxics.add(body)))
 
     def update_toxic(
         self,
@@ -191,14 +201,12 @@ class ToxiproxyServer:
         if toxicity is not None:
             body["toxicity"] = toxicity
         app = self._running_app()
-        return self.call(
-            lambda: _now(lambda: app.proxies.get(proxy).toxics.update(name, body).to_json())
-        )
+        return self.call(lambda: _json(app.proxies.get(proxy).toxics.update(name, body)))
 
     def remove_toxic(self, proxy: str, name: str) -> None:
         """Remove a toxic (``DELETE /proxies/{proxy}/toxics/{name}``)."""
         app = self._running_app()
-        self.call(lambda: _now(lambda: app.proxies.get(proxy).toxics.remove(name)))
+        self.call(lambda: app.proxies.get(proxy).toxics.remove(name))
 
     def reset(self) -> None:
         """Enable every proxy and remove every toxic (``POST /reset``)."""
@@ -217,3 +225,8 @@ class ToxiproxyServer:
 async def _now(work: Callable[[], T]) -> T:
     """A plain call, as an awaitable, so it runs on the loop thread."""
     return work()
+
+
+async def _json(entry: Awaitable[ToxicEntry]) -> dict[str, Any]:
+    """The JSON of the toxic ``entry`` resolves to."""
+    return (await entry).to_json()

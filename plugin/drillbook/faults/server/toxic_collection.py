@@ -1,9 +1,10 @@
 """The toxics of one proxy: a chain per direction, names unique across both, and the JSON
-operations of the API on them. Every live connection of the proxy hears of each change."""
+operations of the API on them. Every live connection of the proxy hears of each change, on its
+own loop, before the operation returns."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -48,11 +49,19 @@ class ChainListener(Protocol):
     def toxic_removed(self, entry: ToxicEntry) -> None: ...
 
 
-class ToxicCollection:
-    """The upstream and downstream chains of one proxy."""
+Tell = Callable[[Callable[[ChainListener], None]], Awaitable[None]]
 
-    def __init__(self, listeners: Callable[[], Iterable[ChainListener]]) -> None:
-        self._listeners = listeners
+
+class ToxicCollection:
+    """The upstream and downstream chains of one proxy.
+
+    ``tell(news)`` calls ``news(listener)`` for every live connection, each on its own loop's
+    thread, and returns once all have heard. A connection that starts meanwhile copies the
+    chains as they are then (``snapshot``); it may hear of a toxic it already has.
+    """
+
+    def __init__(self, tell: Tell) -> None:
+        self._tell = tell
         self.chains: dict[str, list[ToxicEntry]] = {"upstream": [], "downstream": []}
 
     def entries(self) -> list[ToxicEntry]:
@@ -63,6 +72,10 @@ class ToxicCollection:
         """Every toxic as the API shows it."""
         return [entry.to_json() for entry in self.entries()]
 
+    def snapshot(self, stream: str) -> list[ToxicEntry]:
+        """A copy of one direction's chain (safe to take from any thread)."""
+        return list(self.chains[stream])
+
     def find(self, name: str) -> ToxicEntry:
         """The toxic called ``name``; 404 when there is none."""
         for entry in self.entries():
@@ -70,7 +83,7 @@ class ToxicCollection:
                 return entry
         raise TOXIC_NOT_FOUND
 
-    def add(self, value: Any) -> ToxicEntry:
+    async def add(self, value: Any) -> ToxicEntry:
         """Add a toxic from its JSON (the checks in toxiproxy's order) and apply it to every
         open connection."""
         body = payloads.as_object(value)
@@ -86,11 +99,10 @@ class ToxicCollection:
         toxic = _checked(kind(payloads.attributes(body.get("attributes"), kind.defaults)))
         entry = ToxicEntry(name, type_name, stream, toxicity, toxic)
         self.chains[stream].append(entry)
-        for listener in self._listeners():
-            listener.toxic_added(entry)
+        await self._tell(lambda listener: listener.toxic_added(entry))
         return entry
 
-    def update(self, name: str, value: Any) -> ToxicEntry:
+    async def update(self, name: str, value: Any) -> ToxicEntry:
         """Change a toxic's attributes (merged) and toxicity; nothing else can change."""
         entry = self.find(name)
         body = payloads.as_object(value)
@@ -100,21 +112,20 @@ class ToxicCollection:
         toxicity = payloads.field(body, "toxicity", float, entry.toxicity)
         entry.toxic = _checked(kind(merged))
         entry.toxicity = toxicity
-        for listener in self._listeners():
-            listener.toxic_updated(entry)
+        await self._tell(lambda listener: listener.toxic_updated(entry))
         return entry
 
-    def remove(self, name: str) -> None:
+    async def remove(self, name: str) -> None:
         """Remove a toxic from the proxy and from every open connection."""
         entry = self.find(name)
         self.chains[entry.stream].remove(entry)
-        for listener in self._listeners():
-            listener.toxic_removed(entry)
+        await self._tell(lambda listener: listener.toxic_removed(entry))
 
-    def reset(self) -> None:
+    async def reset(self) -> None:
         """Remove every toxic."""
         for entry in self.entries():
-            self.remove(entry.name)
+            if entry in self.chains[entry.stream]:
+                await self.remove(entry.name)
 
 
 def _checked(toxic: Toxic) -> Toxic:
