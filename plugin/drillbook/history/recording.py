@@ -60,8 +60,10 @@ def record_session_report(
         with HistoryStore.open(
             history, reports_dir=reports_dir, notify=result.lines.append
         ) as store:
-            added = store.add_report(report, source=source)
-        result.lines.append(f"drill history: {added} drill run(s) added to {history}")
+            store.add_report(report, source=source)  # 0 new when the rebuild took it already
+        drills = report.get("drills")
+        count = len(drills) if isinstance(drills, list) else 0
+        result.lines.append(f"drill history: {count} drill run(s) recorded in {history}")
     except Exception as error:  # recording must never fail the session
         result.failed = True
         reason = str(error) if isinstance(error, DrillbookError | OSError) else repr(error)
