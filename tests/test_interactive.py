@@ -56,6 +56,12 @@ def write_runbook(tmp_path: Path, steps: list[dict[str, Any]], **extra: Any) -> 
 THREE_STEPS = [step(1, "one"), step(2, "two"), step(3, "three")]
 
 
+@pytest.fixture(autouse=True)
+def history_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`drillbook run` records its incident in the workspace's history: not the repository's."""
+    monkeypatch.setenv("DRILLBOOK_HISTORY", str(tmp_path / "history.sqlite"))
+
+
 def drive(
     monkeypatch: pytest.MonkeyPatch,
     answers: list[str],

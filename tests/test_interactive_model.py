@@ -142,6 +142,7 @@ def test_what_runs_follows_the_responders_answers(specs: list[Spec], data: st.Da
     with tempfile.TemporaryDirectory() as name, pytest.MonkeyPatch.context() as patch:
         folder = Path(name)
         patch.setattr(command, "make_prompter", lambda: prompter)
+        patch.setenv("DRILLBOOK_HISTORY", str(folder / "history.sqlite"))  # not the repo's
         out = folder / "t.json"
         code = main(["run", str(runbook(folder, specs)), "--timeline", str(out)])
         log = (folder / "log.txt").read_text().split() if (folder / "log.txt").exists() else []
@@ -176,6 +177,7 @@ def test_abort_undoes_the_completed_steps_last_first(
     with tempfile.TemporaryDirectory() as name, pytest.MonkeyPatch.context() as patch:
         folder = Path(name)
         patch.setattr(command, "make_prompter", lambda: prompter)
+        patch.setenv("DRILLBOOK_HISTORY", str(folder / "history.sqlite"))  # not the repo's
         out = folder / "t.json"
         code = main(["run", str(runbook(folder, specs)), "--timeline", str(out)])
         log = (folder / "log.txt").read_text().split() if (folder / "log.txt").exists() else []
