@@ -242,6 +242,11 @@ def test_records_come_back_from_the_store_as_they_went_in(
     assert [i.opened_at for i in back_incidents] == sorted(
         (i.opened_at for i in found), reverse=True
     )
+    with HistoryStore.open(path) as store:
+        still_open = store.incidents(open_only=True)
+    assert sorted(i.incident_id for i in still_open) == sorted(
+        i.incident_id for i in found if i.is_open
+    )
     for drill_id, only in by_drill.items():
         assert sorted(only, key=_run_key) == sorted(
             (r for r in runs if r.drill_id == drill_id), key=_run_key

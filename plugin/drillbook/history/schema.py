@@ -82,7 +82,7 @@ DDL = (
         report TEXT,
         related_postmortems TEXT NOT NULL
     )""",
-    "CREATE INDEX incidents_by_opened ON incidents (opened_at)",
+    "CREATE INDEX incidents_by_opened ON incidents (opened_at, incident_id)",
     f"PRAGMA application_id = {APPLICATION_ID}",
     f"PRAGMA user_version = {SCHEMA_VERSION}",
 )

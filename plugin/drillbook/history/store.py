@@ -31,7 +31,7 @@ from drillbook.history.importing import (
     report_files,
 )
 from drillbook.history.integrity import HistoryError
-from drillbook.history.records import DrillRun, IncidentRecord
+from drillbook.history.records import CLOSED_STATUSES, DrillRun, IncidentRecord
 
 BUSY_TIMEOUT = 120.0
 """Seconds a writer waits for another's transaction (a rebuild of many reports can take a while)."""
@@ -259,10 +259,18 @@ class HistoryStore:
         rows = self._read(query, parameters)
         return [schema.drill_run_from(row) for row in rows]
 
-    def incidents(self, *, limit: int | None = None) -> list[IncidentRecord]:
-        """Incidents, newest first; at most ``limit`` of them."""
+    def incidents(
+        self, *, limit: int | None = None, open_only: bool = False
+    ) -> list[IncidentRecord]:
+        """Incidents, newest first; at most ``limit`` of them; only those still open
+        (``IncidentRecord.is_open``) with ``open_only``. Each comes with its whole timeline,
+        so a page of recent ones is cheaper than all of them."""
+        where = ""
+        if open_only:
+            closed = ", ".join(f"'{status}'" for status in sorted(CLOSED_STATUSES))
+            where = f"WHERE closed_at IS NULL AND status NOT IN ({closed})"
         rows = self._read(
-            f"{schema.SELECT_INCIDENTS} ORDER BY opened_at DESC, incident_id LIMIT ?",
+            f"{schema.SELECT_INCIDENTS} {where} ORDER BY opened_at DESC, incident_id DESC LIMIT ?",
             (-1 if limit is None else max(limit, 0),),
         )
         return [schema.incident_from(row) for row in rows]
