@@ -95,9 +95,9 @@ class Proxy:
 
         await self.relays.everywhere(tell)
 
-    def link_count(self) -> int:
-        """How many connections are open, on all loops (a moment's count, from any thread)."""
-        return sum(len(links) for links in list(self.links.values()))
+    def link_counts(self) -> list[int]:
+        """How many connections are open on each relay loop, in the loops' order."""
+        return [len(self.links[loop]) for loop in self.relays.loops]
 
     async def update(self, listen: str, upstream: str, enabled: bool) -> None:
         """Apply new fields; a new address restarts the proxy, dropping its connections."""

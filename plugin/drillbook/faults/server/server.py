@@ -208,6 +208,11 @@ class ToxiproxyServer:
         app = self._running_app()
         self.call(lambda: app.proxies.get(proxy).toxics.remove(name))
 
+    def connections(self, proxy: str) -> list[int]:
+        """How many connections of ``proxy`` are open on each relay loop (the API's first)."""
+        app = self._running_app()
+        return self.call(lambda: _now(lambda: app.proxies.get(proxy).link_counts()))
+
     def reset(self) -> None:
         """Enable every proxy and remove every toxic (``POST /reset``)."""
         app = self._running_app()
