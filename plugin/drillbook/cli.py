@@ -34,20 +34,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"drillbook {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in SUBCOMMANDS.values():
+    for name, module_name in SUBCOMMANDS.items():
         try:
             module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and module_name.startswith(exc.name):
-                continue  # a subcommand not built yet
-            raise
+        except ImportError as exc:
+            _register_unavailable(subparsers, name, exc)
+            continue
         module.register(subparsers)
     return parser
 
 
+def _register_unavailable(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], name: str, exc: ImportError
+) -> None:
+    """A subcommand whose module cannot be imported still answers, with the reason, while
+    every other subcommand keeps working: a broken dashboard must not take `drillbook run`
+    down during an incident."""
+    reason = f"drillbook {name} is unavailable: {exc}; reinstall drillbook (pip install -e .)"
+    sub = subparsers.add_parser(name, help=f"(unavailable: {exc})", add_help=False)
+    sub.set_defaults(func=lambda _args: _fail(reason), takes_any_arguments=True)
+
+
+def _fail(reason: str) -> int:
+    print(f"drillbook: {reason}", file=sys.stderr)
+    return 2
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and not getattr(args, "takes_any_arguments", False):
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
