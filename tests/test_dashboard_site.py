@@ -184,7 +184,7 @@ def hostile_data(h: str) -> DashboardData:
     )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(HOSTILE)
 def test_hostile_values_never_become_elements_or_attributes(h: str) -> None:
     files = render_pages(hostile_data(h))
@@ -198,7 +198,7 @@ def test_hostile_values_never_become_elements_or_attributes(h: str) -> None:
         assert scripts in ([], [("src", "kb-search.js")]), name
         assert MARK in "".join(page.text), name  # the value is there, as text
     index_text = "".join(check_page(files["index.html"]).text)
-    assert h.replace("\r\n", "\n").replace("\r", "\n") in index_text
+    assert h in index_text
 
 
 def test_a_date_in_the_past_makes_a_hostile_item_overdue_on_the_page() -> None:
