@@ -4,6 +4,7 @@ turns a file that cannot be read into a ``file:line: reason`` problem instead of
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from drillbook.errors import LoadError, LoadErrors
 from drillbook.formats.loader import validate_document
@@ -32,7 +33,7 @@ def passages_of(source: Source) -> tuple[list[Passage], list[Problem]]:
     try:
         if source.kind == "runbook":
             return _runbook(source), []
-        text = source.absolute.read_text(encoding="utf-8")
+        text = Path(source.absolute).read_text(encoding="utf-8")
     except (LoadError, LoadErrors) as exc:
         first = exc if isinstance(exc, LoadError) else exc.errors[0]
         return [], [Problem(source.path, first.line, f"{first.message}; skipped")]
@@ -46,7 +47,7 @@ def passages_of(source: Source) -> tuple[list[Passage], list[Problem]]:
 def _runbook(source: Source) -> list[Passage]:
     """A runbook's passages; YAML that is not a runbook (no ``steps``, e.g. detection rules
     kept beside the runbooks) has none and is no problem."""
-    document = load_yaml_file(source.absolute)
+    document = load_yaml_file(Path(source.absolute))
     if not isinstance(document.data, dict) or "steps" not in document.data:
         return []
     loaded = validate_document(document.data, document.source, Runbook, "runbook")

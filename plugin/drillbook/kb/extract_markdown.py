@@ -6,11 +6,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from drillbook.kb.markdown_blocks import Block, blocks
+from drillbook.kb.markdown_blocks import (
+    CELL_SPLIT,
+    TABLE_RULE,
+    Block,
+    blocks,
+    plain,
+    strip_comments,
+)
 from drillbook.kb.model import Passage
 
 # "## 2. ✘ FAILED · db-outage-drill — The database goes away" (the Markdown report's drills)
 _DRILL_HEADING = re.compile(r"^\d+\.\s+(?P<badge>.*?)\s+·\s+(?P<drill>\S+)\s+—\s+(?P<title>.*)$")
+_REPORT_HEADING = re.compile(r"^(#{1,3})\s+(.*?)\s*$")
 _OUTCOMES = ("passed", "failed", "error", "skipped")
 
 
@@ -26,31 +34,45 @@ def postmortem_passages(text: str, path: str) -> Iterator[Passage]:
 
 
 def report_passages(text: str, path: str) -> Iterator[Passage]:
-    """One passage per section of each drill in a Markdown drill report."""
-    drill: re.Match[str] | None = None
-    section: Block | None = None
-    gathered: list[str] = []
-    for block in blocks(text):
-        if block.kind == "heading" and block.headings[-1].level <= 3:
-            yield from _report_section(path, drill, section, gathered)
-            section, gathered = block, []
-            if block.headings[-1].level <= 2:
-                drill = _DRILL_HEADING.match(block.text)
-        else:
-            gathered.append(block.text)
-    yield from _report_section(path, drill, section, gathered)
+    """One passage per section (``###``) of each drill (``## N. ...``) in a Markdown drill
+    report, read line by line: reports are large and many, so no block structure is built."""
+    section = _Section(path)
+    for number, line in enumerate(strip_comments(text).splitlines(), start=1):
+        heading = _REPORT_HEADING.match(line) if line.startswith("#") else None
+        if heading is not None:
+            yield from section.flush()
+            section.start(number, len(heading.group(1)), plain(heading.group(2)))
+        elif line.strip() and not TABLE_RULE.match(line):
+            section.lines.append(line)
+    yield from section.flush()
 
 
-def _report_section(
-    path: str, drill: re.Match[str] | None, section: Block | None, gathered: list[str]
-) -> Iterator[Passage]:
-    if drill is None or section is None or not gathered:
-        return
-    heading = section.headings[-1]
-    name = "Overview" if heading.level <= 2 else heading.title
-    text = "\n".join([f"{drill.group('drill')}: {name}", *gathered])
-    status = _outcome(drill.group("badge"))
-    yield Passage("report", path, section.line, drill.group("title"), text, name, status)
+class _Section:
+    """The report section being gathered: its drill, name, first line and lines."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.drill: re.Match[str] | None = None
+        self.name = ""
+        self.line = 0
+        self.lines: list[str] = []
+
+    def start(self, line: int, level: int, title: str) -> None:
+        if level <= 2:
+            self.drill = _DRILL_HEADING.match(title) if level == 2 else None
+        self.name = "Overview" if level <= 2 else title
+        self.line = line
+        self.lines = []
+
+    def flush(self) -> Iterator[Passage]:
+        if self.drill is None or not self.lines:
+            return
+        body = [plain(CELL_SPLIT.sub(" ", line.lstrip("#"))) for line in self.lines]
+        text = "\n".join([f"{self.drill.group('drill')}: {self.name}", *filter(None, body)])
+        title = self.drill.group("title")
+        status = _outcome(self.drill.group("badge"))
+        yield Passage("report", self.path, self.line, title, text, self.name, status)
+        self.lines = []
 
 
 def _outcome(badge: str) -> str:

@@ -12,6 +12,7 @@ import contextlib
 import os
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,19 +24,21 @@ from drillbook.kb.query import Query
 from drillbook.kb.sources import Source, SourceSet
 from drillbook.workspace import Workspace
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 TITLE_WEIGHT = 2.0
 SECTION_WEIGHT = 1.5
 TEXT_WEIGHT = 1.0
 MARK_OPEN = "\x02"
 MARK_CLOSE = "\x03"
 SNIPPET_TOKENS = 48
+SETTLED_NS = 2_000_000_000  # a folder unchanged for this long is trusted to stay listed
 
 _COLUMNS = "kind, path, line, title, text, section, status"
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
-    path TEXT PRIMARY KEY, kind TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL
+    path TEXT PRIMARY KEY, kind TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    first_rowid INTEGER NOT NULL, last_rowid INTEGER NOT NULL  -- its passages, inserted together
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5(
     title, section, text, kind UNINDEXED, path UNINDEXED, line UNINDEXED, status UNINDEXED,
@@ -186,21 +189,30 @@ class KnowledgeBase:
         self.close()
 
     def _match(self, expression: str, limit: int, kind: str | None) -> list[Hit]:
-        sql = (
-            f"SELECT {_COLUMNS}, "
-            f"bm25(passages, {TITLE_WEIGHT}, {SECTION_WEIGHT}, {TEXT_WEIGHT}) AS rank, "
-            f"snippet(passages, 2, ?, ?, '…', {SNIPPET_TOKENS}) "
-            "FROM passages WHERE passages MATCH ?"
-        )
-        params: list[object] = [MARK_OPEN, MARK_CLOSE, expression]
+        """Rank first (rowid and score only), then read and mark just the passages shown."""
+        where = "passages MATCH ?" + (" AND kind = ?" if kind is not None else "")
+        params: list[object] = [expression]
         if kind is not None:
-            sql += " AND kind = ?"
             params.append(kind)
-        sql += " ORDER BY rank, path, line LIMIT ?"
-        params.append(limit)
+        best = self._db.execute(
+            f"SELECT rowid, bm25(passages, {TITLE_WEIGHT}, {SECTION_WEIGHT}, {TEXT_WEIGHT}) "
+            f"AS score FROM passages WHERE {where} ORDER BY score, rowid LIMIT ?",
+            [*params, limit],
+        ).fetchall()
+        if not best:
+            return []
+        scores = {int(rowid): float(score) for rowid, score in best}
+        marks = ", ".join("?" * len(scores))
+        rows = self._db.execute(
+            f"SELECT rowid, {_COLUMNS}, snippet(passages, 2, ?, ?, '…', {SNIPPET_TOKENS}) "
+            f"FROM passages WHERE passages MATCH ? AND rowid IN ({marks})",
+            [MARK_OPEN, MARK_CLOSE, expression, *scores],
+        ).fetchall()
+        found = {int(row[0]): row for row in rows}
         hits = []
-        for row in self._db.execute(sql, params):
-            hits.append(Hit(_passage(row), -float(row[7]), mark(row[8], "[", "]"), row[8]))
+        for rowid, score in scores.items():
+            row = found[rowid]
+            hits.append(Hit(_passage(row[1:]), -score, mark(row[8], "[", "]"), row[8]))
         return hits
 
 
@@ -208,6 +220,20 @@ def _passage(row: tuple[object, ...]) -> Passage:
     kind, path, line, title, text, section, status = row[:7]
     return Passage(
         str(kind), str(path), int(str(line)), str(title), str(text), str(section), str(status)
+    )
+
+
+def _row(rowid: int, p: Passage) -> tuple[object, ...]:
+    """A passage as the values of an INSERT (rowid first, then ``_COLUMNS``)."""
+    return (
+        rowid,
+        p.kind,
+        p.path,
+        p.line,
+        _clean(p.title),
+        _clean(p.text),
+        _clean(p.section),
+        p.status,
     )
 
 
@@ -238,45 +264,82 @@ def _set_meta(connection: sqlite3.Connection, key: str, value: str) -> None:
 
 def _update(connection: sqlite3.Connection, sources: SourceSet, *, rebuild: bool) -> RefreshReport:
     """Bring the index in line with the files ``sources`` finds now."""
-    current = {source.path: source for source in sources.files()}
+    stamp = _runs_stamp(sources)
+    settled = not rebuild and stamp != "" and _get_meta(connection, "runs_stamp") == stamp
+    current = {source.path: source for source in sources.files(skip_runs=settled)}
+    # A settled runs folder holds the reports it held: their rows are left out of the check
+    # (reports live only there), and the post-mortem drafts kept there are looked at again.
+    skipped = "WHERE kind != 'report'" if settled else ""
     known = {
-        row[0]: (int(row[1]), int(row[2]))
-        for row in connection.execute("SELECT path, size, mtime_ns FROM files")
+        row[0]: (str(row[1]), int(row[2]), int(row[3]))
+        for row in connection.execute(f"SELECT path, kind, size, mtime_ns FROM files {skipped}")
     }
-    changed = [s for p, s in current.items() if rebuild or known.get(p) != (s.size, s.mtime_ns)]
+    if settled:
+        _restamp_settled_drafts(sources, known, current)
+    changed = [
+        s for p, s in current.items() if rebuild or known.get(p, ("",))[1:] != (s.size, s.mtime_ns)
+    ]
     gone = [path for path in known if path not in current]
     report = RefreshReport(removed=len(gone))
-    if not changed and not gone:
+    if not changed and not gone and _get_meta(connection, "runs_stamp") == stamp:
         return report
     with connection:
         for path in gone:
             _forget(connection, path)
+        (rowid,) = connection.execute("SELECT coalesce(max(last_rowid), 0) FROM files").fetchone()
         for source in changed:
-            _index_file(connection, sources, source, report)
+            rowid = _index_file(connection, source, report, int(rowid) + 1)
+        _set_meta(connection, "runs_stamp", stamp)
     return report
 
 
+def _runs_stamp(sources: SourceSet) -> str:
+    """The runs folder's modification time, when it is old enough to trust (a file added in
+    the same clock tick as the last look would not change it), else ``""``."""
+    try:
+        modified = os.stat(sources.runs).st_mtime_ns
+    except OSError:
+        return ""
+    return str(modified) if time.time_ns() - modified > SETTLED_NS else ""
+
+
+def _restamp_settled_drafts(
+    sources: SourceSet, known: dict[str, tuple[str, int, int]], current: dict[str, Source]
+) -> None:
+    prefix = sources.runs_prefix
+    for path, (kind, _size, _mtime) in known.items():
+        if path.startswith(prefix) and path not in current:
+            now = sources.stamp(kind, path)
+            if now is not None:
+                current[path] = now
+
+
 def _forget(connection: sqlite3.Connection, path: str) -> None:
-    connection.execute("DELETE FROM passages WHERE path = ?", (path,))
-    connection.execute("DELETE FROM files WHERE path = ?", (path,))
+    """Drop a file's passages (by their rowids: the path column has no index) and its row."""
+    row = connection.execute(
+        "SELECT first_rowid, last_rowid FROM files WHERE path = ?", (path,)
+    ).fetchone()
+    if row is not None:
+        connection.execute("DELETE FROM passages WHERE rowid BETWEEN ? AND ?", row)
+        connection.execute("DELETE FROM files WHERE path = ?", (path,))
 
 
 def _index_file(
-    connection: sqlite3.Connection, sources: SourceSet, source: Source, report: RefreshReport
-) -> None:
+    connection: sqlite3.Connection, source: Source, report: RefreshReport, first: int
+) -> int:
+    """Index one file's passages from rowid ``first`` on; the last rowid used."""
     _forget(connection, source.path)
     found, problems = passages_of(source)
     report.problems.extend(problems)
     connection.executemany(
-        f"INSERT INTO passages ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
-            (p.kind, p.path, p.line, _clean(p.title), _clean(p.text), _clean(p.section), p.status)
-            for p in found
-        ],
+        f"INSERT INTO passages (rowid, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [_row(first + n, p) for n, p in enumerate(found)],
     )
+    last = first + len(found) - 1
     connection.execute(
-        "INSERT INTO files VALUES (?, ?, ?, ?)",
-        (source.path, source.kind, source.size, source.mtime_ns),
+        "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?)",
+        (source.path, source.kind, source.size, source.mtime_ns, first, last),
     )
     report.files += 1
     report.passages += len(found)
+    return max(last, first - 1)

@@ -15,11 +15,12 @@ _COMMENT = re.compile(r"<!--.*?(-->|\Z)", re.DOTALL)
 _HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,9}[.)])\s+")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _LINK = re.compile(r"!?\[([^\]]*)\]\(([^)]*)\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`+)")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
+_MARKUP = re.compile(r"[<\[*_`\\]")
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>")
 
@@ -48,6 +49,8 @@ def strip_comments(text: str) -> str:
 
 def plain(text: str) -> str:
     """Inline Markdown as plain words: no emphasis marks, escapes, links or ``<br>``."""
+    if not _MARKUP.search(text):
+        return " ".join(text.split())
     text = _TAG.sub(" ", _BREAK.sub(" ", text))
     text = _LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})" if m.group(2) else m.group(1), text)
     text = _EMPHASIS.sub("", text)
@@ -109,7 +112,7 @@ class _Reader:
         while index < len(self.lines) and self.lines[index].lstrip().startswith("|"):
             line = self.lines[index]
             cells = _cells(line)
-            if _TABLE_RULE.match(line):
+            if TABLE_RULE.match(line):
                 header = self._previous_cells(index, start)
             elif index != start or not self._next_is_rule(index):
                 text = _row_text(cells, header)
@@ -122,7 +125,7 @@ class _Reader:
         return _cells(self.lines[index - 1]) if index > start else []
 
     def _next_is_rule(self, index: int) -> bool:
-        return index + 1 < len(self.lines) and bool(_TABLE_RULE.match(self.lines[index + 1]))
+        return index + 1 < len(self.lines) and bool(TABLE_RULE.match(self.lines[index + 1]))
 
     def _paragraph(self, start: int) -> Generator[Block, None, int]:
         index = start
@@ -157,7 +160,7 @@ def _cells(line: str) -> list[str]:
     inner = line.strip()
     inner = inner[1:] if inner.startswith("|") else inner
     inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
-    return [plain(cell) for cell in _CELL_SPLIT.split(inner)]
+    return [plain(cell) for cell in CELL_SPLIT.split(inner)]
 
 
 def _row_text(cells: list[str], header: list[str]) -> str:

@@ -1,17 +1,28 @@
-"""Which files the knowledge base reads: runbooks, post-mortems and Markdown drill reports."""
+"""Which files the knowledge base reads: runbooks, post-mortems and Markdown drill reports.
+
+Post-mortems follow ``Workspace.postmortem_files``' rule (Markdown in the post-mortem folders,
+``postmortem-*.md`` drafts anywhere under the reports), listed here with one directory scan so
+that thousands of reports cost little. The reports' ``runs`` folder can be skipped when it has
+not changed since the last look (see ``index``): drill reports are written whole and renamed
+into place, which changes the folder; post-mortem drafts kept there are still looked at.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 from drillbook.workspace import Workspace
 
 RUNBOOK_SUFFIXES = (".yaml", ".yml")
 REPORT_RUNS = "runs"
+DRAFT_PREFIX = "postmortem-"
+
+KindOf = Callable[[str, str], "str | None"]
+"""What kind of document a file (its directory, its name) is; None: not one to index."""
 
 
 @dataclass(frozen=True)
@@ -20,7 +31,7 @@ class Source:
 
     kind: str
     path: str
-    absolute: Path
+    absolute: str
     size: int
     mtime_ns: int
 
@@ -60,15 +71,37 @@ class SourceSet:
             Path(data["reports"]),
         )
 
-    def files(self) -> list[Source]:
-        """Every document to index, as it stands on disk now."""
+    @property
+    def runs(self) -> Path:
+        """The folder of the Markdown drill reports."""
+        return self.reports / REPORT_RUNS
+
+    @property
+    def runs_prefix(self) -> str:
+        return self.relative(self.runs) + "/"
+
+    def files(self, *, skip_runs: bool = False) -> list[Source]:
+        """Every document to index, as it stands on disk now (one ``stat`` each); with
+        ``skip_runs`` nothing under the reports' ``runs`` folder."""
+        runs = str(self.runs)
         found: list[Source] = []
         for folder in self.runbook_dirs:
-            found.extend(self._stamp("runbook", p) for p in _files(folder, RUNBOOK_SUFFIXES))
-        found.extend(self._stamp("postmortem", p) for p in self._workspace().postmortem_files())
-        found.extend(self._stamp("report", p) for p in _files(self.reports / REPORT_RUNS, (".md",)))
-        unique = {source.path: source for source in found if source.size >= 0}
+            found.extend(self._scan(folder, _runbook))
+        for folder in self.postmortem_dirs:
+            found.extend(self._scan(folder, _postmortem))
+        skip = runs if skip_runs else None
+        found.extend(self._scan(self.reports, _report_or_draft(runs), skip=skip))
+        unique = {source.path: source for source in found}
         return list(unique.values())
+
+    def stamp(self, kind: str, path: str) -> Source | None:
+        """The file at ``path`` (as the index names it) now, or None when it is gone."""
+        absolute = path if os.path.isabs(path) else os.path.join(self.root, path)
+        try:
+            stat = os.stat(absolute)
+        except OSError:
+            return None
+        return Source(kind, path, absolute, stat.st_size, stat.st_mtime_ns)
 
     def relative(self, path: Path) -> str:
         """``path`` relative to the root when it is under it, else as given."""
@@ -77,33 +110,43 @@ class SourceSet:
         except ValueError:
             return str(path)
 
-    def _stamp(self, kind: str, path: Path) -> Source:
-        try:
-            stat = path.stat()
-        except OSError:
-            return Source(kind, self.relative(path), path, -1, 0)
-        return Source(kind, self.relative(path), path, stat.st_size, stat.st_mtime_ns)
+    def _scan(self, folder: Path, kind_of: KindOf, *, skip: str | None = None) -> Iterator[Source]:
+        """The files under ``folder`` that ``kind_of`` names a kind for, from directory scans
+        (reports run to thousands of files, so no pathlib per file)."""
+        if not folder.is_dir():
+            return
+        stack = [(str(folder), self.relative(folder))]
+        while stack:
+            directory, shown = stack.pop()
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    name = f"{shown}/{entry.name}"
+                    if entry.is_dir():
+                        if entry.path != skip:
+                            stack.append((entry.path, name))
+                        continue
+                    kind = kind_of(directory, entry.name)
+                    if kind is not None and entry.is_file():
+                        stat = entry.stat()
+                        yield Source(kind, name, entry.path, stat.st_size, stat.st_mtime_ns)
 
-    def _workspace(self) -> Workspace:
-        """A workspace with these folders, for its own rule of which files are post-mortems."""
-        return Workspace(
-            root=self.root,
-            runbook_dirs=self.runbook_dirs,
-            drill_dirs=(),
-            reports=self.reports,
-            postmortem_dirs=self.postmortem_dirs,
-            oncall_file=None,
-            history_path=self.reports / "history.sqlite",
-            kb_index_path=self.reports / "kb.sqlite",
-            stale_after=timedelta(days=1),
-        )
+
+def _suffix(kind: str, suffixes: tuple[str, ...]) -> KindOf:
+    return lambda directory, name: kind if name.endswith(suffixes) else None
 
 
-def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
-    """Files under ``folder`` (recursively for runbooks) ending in one of ``suffixes``."""
-    if not folder.is_dir():
-        return []
-    found: list[Path] = []
-    for dirpath, _dirs, names in os.walk(folder):
-        found.extend(Path(dirpath, name) for name in names if name.endswith(suffixes))
-    return sorted(found)
+def _report_or_draft(runs: str) -> KindOf:
+    """Under the reports: ``postmortem-*.md`` drafts anywhere, Markdown reports in ``runs``."""
+
+    def kind_of(directory: str, name: str) -> str | None:
+        if not name.endswith(".md"):
+            return None
+        if name.startswith(DRAFT_PREFIX):
+            return "postmortem"
+        return "report" if directory == runs else None
+
+    return kind_of
+
+
+_runbook = _suffix("runbook", RUNBOOK_SUFFIXES)
+_postmortem = _suffix("postmortem", (".md",))
