@@ -309,3 +309,13 @@ def test_the_postmortem_rule_is_the_workspaces(workspace: Workspace) -> None:
     listed = {s.path for s in SourceSet.of(workspace).files() if s.kind == "postmortem"}
     expected = {p.relative_to(workspace.root).as_posix() for p in workspace.postmortem_files()}
     assert listed == expected and len(listed) == 5
+
+
+def test_open_or_build_follows_a_workspace_whose_folders_changed(workspace: Workspace) -> None:
+    KnowledgeBase.build(workspace).close()
+    write(workspace.root / "team-pm" / "2026-06-dns.md", "# DNS\n\nThe resolver lost its zone.\n")
+    write(workspace.root / "pyproject.toml", "[tool.drillbook]\npostmortems = ['team-pm']\n")
+    moved = Workspace.discover(workspace.root, environ={})
+    with KnowledgeBase.open_or_build(moved) as kb:
+        assert [h.passage.path for h in kb.search("resolver zone")] == ["team-pm/2026-06-dns.md"]
+        assert kb.search("PgBouncer") == []  # the old folder is no longer the workspace's

@@ -125,17 +125,24 @@ class KnowledgeBase:
             kb = cls.open(target)
         except DrillbookError:
             return cls.build(workspace, target)
+        if kb.sources() != SourceSet.of(workspace):
+            kb.close()  # the workspace's folders changed since: what was indexed is not it
+            return cls.build(workspace, target)
         kb.refresh()
         return kb
+
+    def sources(self) -> SourceSet | None:
+        """The folders this index was built from, or None for an index that does not say."""
+        raw = _get_meta(self._db, "sources")
+        return None if raw is None else SourceSet.from_json(raw)
 
     def refresh(self) -> RefreshReport:
         """Re-read the files that changed, appeared or went away since they were indexed."""
         if not self._writable:
             return RefreshReport()
-        raw = _get_meta(self._db, "sources")
-        if raw is None:
+        sources = self.sources()
+        if sources is None:
             return RefreshReport()
-        sources = SourceSet.from_json(raw)
         report = _update(self._db, sources, rebuild=False)
         self.problems = report.problems
         return report
