@@ -67,7 +67,7 @@ def test_search_json_and_kind(root: Path, capsys: pytest.CaptureFixture[str]) ->
     assert data["query"] == "database" and data["any_term"] is False
     assert data["hits"] and {h["kind"] for h in data["hits"]} == {"runbook"}
     first = data["hits"][0]
-    assert set(first) == {"kind", "path", "line", "title", "section", "score", "snippet"}
+    assert set(first) == {"kind", "path", "line", "title", "section", "score", "snippet", "similar"}
     assert "[database]" in first["snippet"].lower()
 
 

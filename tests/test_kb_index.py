@@ -319,3 +319,18 @@ def test_open_or_build_follows_a_workspace_whose_folders_changed(workspace: Work
     with KnowledgeBase.open_or_build(moved) as kb:
         assert [h.passage.path for h in kb.search("resolver zone")] == ["team-pm/2026-06-dns.md"]
         assert kb.search("PgBouncer") == []  # the old folder is no longer the workspace's
+
+
+def test_a_drill_section_repeated_across_reports_is_one_hit_counting_the_others(
+    workspace: Workspace,
+) -> None:
+    runs = workspace.reports / "runs"
+    [original] = runs.glob("drill-report-*.md")
+    for stamp in ("20260502T120000Z-def456", "20260503T120000Z-0a1b2c"):
+        shutil.copy(original, runs / f"drill-report-{stamp}.md")
+    with KnowledgeBase.build(workspace) as kb:
+        hits = kb.search("payment", kind="report", limit=50)
+        sections = [(h.passage.title, h.passage.section) for h in hits]
+        assert len(sections) == len(set(sections))  # each drill section once
+        assert hits and all(h.similar == 2 for h in hits)
+        assert len({h.passage.path for h in hits}) >= 1

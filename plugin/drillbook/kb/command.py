@@ -111,6 +111,8 @@ def _print_hits(query: str, result: SearchResult, out: TextIO) -> None:
         marked = hit.highlighted(BOLD, RESET) if bold else hit.snippet
         for line in marked.splitlines() or [""]:
             print(textwrap.indent(line, "    "), file=out)
+        if hit.similar:
+            print(f"    (and {hit.similar} more drill reports with this section)", file=out)
 
 
 def _heading(hit: Hit) -> str:
@@ -131,6 +133,7 @@ def _as_json(query: str, result: SearchResult) -> dict[str, Any]:
                 "title": hit.passage.title,
                 "section": hit.passage.section,
                 "score": round(hit.score, 4),
+                "similar": hit.similar,
                 "snippet": hit.snippet,
             }
             for hit in result.hits

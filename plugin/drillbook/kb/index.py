@@ -31,6 +31,7 @@ TEXT_WEIGHT = 1.0
 MARK_OPEN = "\x02"
 MARK_CLOSE = "\x03"
 SNIPPET_TOKENS = 48
+CANDIDATES_PER_HIT = 20  # ranked rows read per hit asked for, to fold repeated report sections
 SETTLED_NS = 2_000_000_000  # a folder unchanged for this long is trusted to stay listed
 
 _COLUMNS = "kind, path, line, title, text, section, status"
@@ -196,31 +197,58 @@ class KnowledgeBase:
         self.close()
 
     def _match(self, expression: str, limit: int, kind: str | None) -> list[Hit]:
-        """Rank first (rowid and score only), then read and mark just the passages shown."""
+        """Rank first (rowid and score only), fold repeats of one drill section across
+        reports into the best of them, then read and mark just the passages shown."""
         where = "passages MATCH ?" + (" AND kind = ?" if kind is not None else "")
         params: list[object] = [expression]
         if kind is not None:
             params.append(kind)
         best = self._db.execute(
             f"SELECT rowid, bm25(passages, {TITLE_WEIGHT}, {SECTION_WEIGHT}, {TEXT_WEIGHT}) "
-            f"AS score FROM passages WHERE {where} ORDER BY score, rowid LIMIT ?",
-            [*params, limit],
+            f"AS score FROM passages WHERE {where} ORDER BY score, rowid DESC LIMIT ?",
+            [*params, limit * CANDIDATES_PER_HIT],
         ).fetchall()
         if not best:
             return []
-        scores = {int(rowid): float(score) for rowid, score in best}
-        marks = ", ".join("?" * len(scores))
+        chosen = self._fold_repeats([(int(rowid), float(score)) for rowid, score in best], limit)
+        marks = ", ".join("?" * len(chosen))
         rows = self._db.execute(
             f"SELECT rowid, {_COLUMNS}, snippet(passages, 2, ?, ?, '…', {SNIPPET_TOKENS}) "
             f"FROM passages WHERE passages MATCH ? AND rowid IN ({marks})",
-            [MARK_OPEN, MARK_CLOSE, expression, *scores],
+            [MARK_OPEN, MARK_CLOSE, expression, *chosen],
         ).fetchall()
         found = {int(row[0]): row for row in rows}
         hits = []
-        for rowid, score in scores.items():
+        for rowid, (score, similar) in chosen.items():
             row = found[rowid]
-            hits.append(Hit(_passage(row[1:]), -score, mark(row[8], "[", "]"), row[8]))
+            hits.append(Hit(_passage(row[1:]), -score, mark(row[8], "[", "]"), row[8], similar))
         return hits
+
+    def _fold_repeats(
+        self, ranked: list[tuple[int, float]], limit: int
+    ) -> dict[int, tuple[float, int]]:
+        """The best ``limit`` rowids (score, how many repeats folded in), where a report
+        passage repeating a drill section already shown (same drill title and section, from
+        another run) is counted against the one shown instead of listed again."""
+        marks = ", ".join("?" * len(ranked))
+        keys = {
+            int(rowid): (str(kind), str(title), str(section))
+            for rowid, kind, title, section in self._db.execute(
+                f"SELECT rowid, kind, title, section FROM passages WHERE rowid IN ({marks})",
+                [rowid for rowid, _ in ranked],
+            )
+        }
+        chosen: dict[int, tuple[float, int]] = {}
+        shown: dict[tuple[str, str, str], int] = {}
+        for rowid, score in ranked:
+            key = keys[rowid]
+            first = shown.get(key) if key[0] == "report" else None
+            if first is not None:
+                chosen[first] = (chosen[first][0], chosen[first][1] + 1)
+            elif len(chosen) < limit:
+                chosen[rowid] = (score, 0)
+                shown[key] = rowid
+        return chosen
 
 
 def _passage(row: tuple[object, ...]) -> Passage:

@@ -35,6 +35,7 @@ class Hit:
     score: float  # higher is more relevant
     snippet: str  # the passage with matched terms marked [like this]
     marked: str = field(default="", compare=False)  # the snippet with \x02 \x03 as marks
+    similar: int = 0  # how many other drill reports have the same drill section matching
 
     def highlighted(self, before: str, after: str) -> str:
         """The snippet with each match between ``before`` and ``after`` (e.g. terminal bold)."""
