@@ -319,3 +319,32 @@ def test_relay_loop_count_is_checked() -> None:
     assert done.returncode == 2
     assert "--relay-loops must be at least 1" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def _client_sides(server: ToxiproxyServer, name: str) -> list[object]:
+    """The client-side protocols of ``name``'s open connections (every loop)."""
+    app = server._app  # the relay state itself: what the transports will call
+    assert app is not None
+    links = app.proxies.get(name).links
+    return [link.client for loop in links for link in list(links[loop])]
+
+
+def test_a_direction_with_no_toxic_is_handed_straight_to_the_other_transport(
+    server: ToxiproxyServer, api: httpx.Client, echo: EchoServer
+) -> None:
+    proxy = server.create_proxy("direct", echo.address)
+    with clients(listen_port(proxy), 2) as socks:
+        sides = _client_sides(server, "direct")
+        assert len(sides) == 2
+        assert all("data_received" in vars(side) for side in sides), "not on the fast path"
+        server.add_toxic("direct", "latency", stream="upstream", attributes={"latency": 1})
+        assert all("data_received" not in vars(side) for side in sides), "toxic bypassed"
+        assert [round_trip(sock, b"slow") for sock in socks] == [b"slow"] * 2
+        server.remove_toxic("direct", "latency_upstream")
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if all("data_received" in vars(side) for side in sides):
+                break
+            time.sleep(0.01)
+        assert all("data_received" in vars(side) for side in sides), "fast path not resumed"
+        assert [round_trip(sock, b"fast") for sock in socks] == [b"fast"] * 2

@@ -1,7 +1,10 @@
 """One proxied connection: the client's socket, the upstream's socket and the two flows between.
 
 The fast path is at the protocol level: ``data_received`` on one side writes the very bytes
-object to the other side's transport, with no copy, no queue and no coroutine. Flow control is
+object to the other side's transport, with no copy, no queue and no coroutine. While no toxic
+is in the way, the reading side's ``data_received`` *is* the other transport's ``write`` (an
+instance attribute, handed to the transport again with ``set_protocol``), so that uvloop calls
+it with no Python frame of ours in between (see ``Flow.route``). Flow control is
 the transports' own: when one side's write buffer passes its high-water mark, the other side
 stops reading until it drains. Only a direction with an acting toxic sends its bytes through a
 Pipeline (pipeline.py).
@@ -48,7 +51,10 @@ class Flow:
         self.source: asyncio.Transport | None = None
         self.dest: asyncio.Transport | None = None
         self.dest_write: Any = _discard
+        self.reader: Side | None = None  # the protocol whose data this flow carries
         self.pipeline: Pipeline | None = None
+        self._dest_own_write: Any = None
+        self._routed: Any = None
         self.stubs: list[ToxicStub] = []
         self.finished = False
         self._ended = False
@@ -69,7 +75,7 @@ class Flow:
     def attach(self, source: asyncio.Transport, dest: asyncio.Transport) -> None:
         """Connect the flow to its two transports."""
         self.source, self.dest = source, dest
-        self.dest_write = dest.write
+        self.dest_write = self._dest_own_write = dest.write
 
     def release(self) -> None:
         """Send what was held while connecting (through the toxics) and read again."""
@@ -79,10 +85,28 @@ class Flow:
             else:
                 self.dest_write(data)
         self._held.clear()
+        self.route()
         self.resume(PAUSE_CONNECTING)
         if self._ended:
             self._ended = False
             self.feed_end()
+
+    def route(self) -> None:
+        """Let the reader's transport call the destination's ``write`` itself while nothing
+        stands between them (no pipeline, destination open), else ``Side.data_received``."""
+        direct = self.pipeline is None and self.dest_write is self._dest_own_write
+        wanted = self.dest_write if direct else None
+        if wanted is self._routed or self.reader is None:
+            return
+        self._routed = wanted
+        reader = self.reader
+        if wanted is None:
+            vars(reader).pop("data_received", None)
+        else:
+            vars(reader)["data_received"] = wanted
+        transport = reader.transport
+        if transport is not None and not transport.is_closing():
+            transport.set_protocol(reader)  # uvloop keeps the bound data_received it was given
 
     # Reading side.
     def feed_end(self) -> None:
@@ -129,6 +153,7 @@ class Flow:
         """The destination socket is gone: whatever still comes is dropped."""
         self.dest_write = _discard
         self.finished = True
+        self.route()
         self.dest_full(False)
 
     # Writing side, for the pipeline.
@@ -148,6 +173,7 @@ class Flow:
             return
         self.finished = True
         self.dest_write = _discard
+        self.route()
         if self.dest is not None:
             if self.link.reset:
                 self.dest.abort()
@@ -163,6 +189,7 @@ class Flow:
         """The pipeline, created if a toxic needs one and the flow is still open."""
         if self.pipeline is None and not self.finished and self.dest is not None:
             self.pipeline = Pipeline(self)
+            self.route()
         return self.pipeline
 
     def install(self, entries: list[ToxicEntry]) -> None:
@@ -218,6 +245,7 @@ class Flow:
             self.pipeline = None
         self.finished = True
         self.dest_write = _discard
+        self.route()
         if self._writable is not None and not self._writable.done():
             self._writable.cancel()
 
@@ -284,6 +312,7 @@ class Link:
         self.client = Side(self)
         self.upstream = Side(self)
         self.upstream.out, self.upstream.inward = self.downstream_flow, self.upstream_flow
+        self.upstream_flow.reader, self.downstream_flow.reader = self.client, self.upstream
         self._connecting: asyncio.Task[None] | None = None
 
     def side_made(self, side: Side) -> None:

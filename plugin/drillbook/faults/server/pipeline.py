@@ -200,6 +200,7 @@ class Pipeline:
         finally:
             if self.flow.pipeline is self:
                 self.flow.pipeline = None
+                self.flow.route()
             self._unthrottle()
 
     async def _drain(self) -> None:
