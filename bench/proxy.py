@@ -2,6 +2,7 @@
 
     python bench/proxy.py [--duration 10] [--rounds 3] [--bulk-mb 2048] [--idle 1000]
                           [--in-process] [--references] [--skip pgbench,bulk,idle]
+                          [--relay-loops N]
 
 Everything runs in one run on one machine, on 127.0.0.1:
 
@@ -13,6 +14,7 @@ Everything runs in one run on one machine, on 127.0.0.1:
   drillbook.faults.server.command``), created over its HTTP API; ``--in-process`` also
   measures ``ToxiproxyServer`` on a thread of this process. Each pair gives a ratio; the
   median pair is reported, so load that comes and goes on the machine cancels out.
+  ``--relay-loops N`` runs both with N relay event loops (the server's default is one).
 - bulk: a sender process writes ``--bulk-mb`` MB per connection with ``socket.sendfile`` from
   a file; this process receives into a 4 MiB buffer; MB/s direct and through the proxy.
 - idle: ``--idle`` TCP connections opened through the proxy to an upstream that accepts and
@@ -106,8 +108,11 @@ class StandaloneProxies:
     label = "drillbook, own process"
     target = True
 
-    def __init__(self) -> None:
+    def __init__(self, relay_loops: int | None = None) -> None:
         command = [sys.executable, "-m", "drillbook.faults.server.command", "--port", "0"]
+        if relay_loops is not None:
+            command += ["--relay-loops", str(relay_loops)]
+            self.label = f"{self.label}, {relay_loops} relay loops"
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
@@ -145,10 +150,12 @@ class InProcessProxies:
     label = "drillbook, in process"
     target = True
 
-    def __init__(self) -> None:
+    def __init__(self, relay_loops: int | None = None) -> None:
         from drillbook.faults.server import ToxiproxyServer
 
-        self.server = ToxiproxyServer().start()
+        self.server = ToxiproxyServer(relay_loops=relay_loops).start()
+        if relay_loops is not None:
+            self.label = f"{self.label}, {relay_loops} relay loops"
 
     def open(self, upstream: int) -> int:
         return _port(self.server.create_proxy(f"bench-{upstream}", f"{HOST}:{upstream}")["listen"])
@@ -284,11 +291,13 @@ def _streams_handler(
     return handle
 
 
-def relays(in_process: bool, references: bool) -> list[Callable[[], Relay]]:
+def relays(
+    in_process: bool, references: bool, relay_loops: int | None = None
+) -> list[Callable[[], Relay]]:
     """The relays to measure, as factories (each started when its part needs it)."""
-    chosen: list[Callable[[], Relay]] = [StandaloneProxies]
+    chosen: list[Callable[[], Relay]] = [lambda: StandaloneProxies(relay_loops)]
     if in_process:
-        chosen.append(InProcessProxies)
+        chosen.append(lambda: InProcessProxies(relay_loops))
     if references:
         chosen += [lambda: ReferenceRelay("protocol"), lambda: ReferenceRelay("streams")]
         if shutil.which("socat"):
@@ -555,11 +564,11 @@ def wait_for(condition: Callable[[], bool], what: str) -> None:
         time.sleep(0.05)
 
 
-def idle_rows(count: int) -> list[Row]:
+def idle_rows(count: int, relay_loops: int | None = None) -> list[Row]:
     """RSS of the standalone proxy process before and after ``count`` idle connections."""
     raise_fd_limit(4 * count + 256)
     holder = Holder(backlog=count + 64)
-    proxies = StandaloneProxies()
+    proxies = StandaloneProxies(relay_loops)
     clients: list[socket.socket] = []
     try:
         port = proxies.open(holder.port)
@@ -628,19 +637,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--in-process", action="store_true", help="also measure the server on a thread here")
     add("--references", action="store_true", help="also measure two reference relays")
     add("--skip", default="", help=f"comma-separated parts to leave out: {', '.join(PARTS)}")
+    add("--relay-loops", type=int, help="relay event loops of the server (default: its own)")
     args = parser.parse_args(argv)
     args.skipped = {part for part in args.skip.split(",") if part}
     if args.skipped - set(PARTS):
         parser.error(f"--skip takes {', '.join(PARTS)}; got {args.skip!r}")
     if args.duration < 1 or args.rounds < 1 or args.bulk_mb < 1 or args.idle < 1:
         parser.error("--duration, --rounds, --bulk-mb and --idle must be at least 1")
+    if args.relay_loops is not None and args.relay_loops < 1:
+        parser.error("--relay-loops must be at least 1")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen parts and print one table; 1 when a target was missed."""
     args = parse_args(argv)
-    kinds = relays(args.in_process, args.references)
+    kinds = relays(args.in_process, args.references, args.relay_loops)
     log(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     rows: list[Row] = []
     if "pgbench" not in args.skipped:
@@ -648,7 +660,7 @@ def main(argv: list[str] | None = None) -> int:
     if "bulk" not in args.skipped:
         rows += bulk_rows(args.bulk_mb, args.rounds, kinds)
     if "idle" not in args.skipped:
-        rows += idle_rows(args.idle)
+        rows += idle_rows(args.idle, args.relay_loops)
     log(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(table(rows))
     return 0 if all(row.met is not False for row in rows) else 1

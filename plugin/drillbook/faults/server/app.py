@@ -24,7 +24,7 @@ class ToxiproxyApp:
     """The proxies and the API server; every method runs on the loop that created it.
 
     Connections are relayed on ``relay_loops`` loops: this one and worker loops on threads of
-    their own (started here, stopped by ``close()``); None picks one per core, at most two.
+    their own (started here, stopped by ``close()``); None means one, this loop alone.
     """
 
     def __init__(self, relay_loops: int | None = None) -> None:

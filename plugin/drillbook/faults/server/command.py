@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--relay-loops",
         type=int,
         metavar="N",
-        help="event loops (threads) relaying connections (default: one per core, at most 2)",
+        help="event loops (threads) relaying connections (default 1)",
     )
 
 

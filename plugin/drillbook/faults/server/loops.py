@@ -1,9 +1,10 @@
 """The event loops that relay proxied connections: the server's own loop and worker loops.
 
 The server's loop (the one the API answers on) accepts every client; each accepted socket is
-handed, round-robin, to one relay loop, and the connection lives on that loop's thread from
-then on (both sockets, the upstream dial, its toxics' timers and tasks). Worker loops run on
-threads of their own, so that many connections use more than one core.
+handed, round-robin, to one relay loop (the server's own loop is one of them), and the
+connection lives on that loop's thread from then on (both sockets, the upstream dial, its
+toxics' timers and tasks). Worker loops, asked for with ``relay_loops`` > 1, run on threads of
+their own, so that many connections may use more than one core.
 
 Everything a worker loop owns is touched only from its thread: the server's loop asks it to do
 things with ``everywhere``, which waits until every loop has done them.
@@ -14,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import itertools
-import os
 import threading
 from collections.abc import Callable
 
@@ -22,12 +22,16 @@ from drillbook.faults.server.eventloop import finish_tasks, new_event_loop
 
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
-MAX_RELAY_LOOPS = 2
+
+# One loop unless asked: on two cores, a second relay loop cost about a quarter more proxy CPU
+# per pgbench transaction (the two threads hand the GIL to each other on every callback) and
+# lowered the 8-client tps (see bench/proxy.py and the README's Performance section).
+DEFAULT_RELAY_LOOPS = 1
 
 
 def default_relay_loops() -> int:
-    """How many loops relay connections when nobody says: one per core, at most two."""
-    return max(1, min(MAX_RELAY_LOOPS, os.cpu_count() or 1))
+    """How many loops relay connections when nobody says."""
+    return DEFAULT_RELAY_LOOPS
 
 
 class WorkerLoop:

@@ -26,8 +26,8 @@ class ToxiproxyServer:
 
     Also a context manager. The Python methods mirror the API and return the same JSON shapes;
     they raise ``ApiError`` (with ``.status``) where the API would answer an error.
-    ``relay_loops`` is how many event loops (threads) relay connections: None picks one per
-    core, at most two; the API answers on the first.
+    ``relay_loops`` is how many event loops (threads) relay connections: None means one, the
+    loop the API answers on; more add threads of their own.
     """
 
     def __init__(
