@@ -8,7 +8,12 @@ be read, whose note says why.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -73,10 +78,16 @@ def gather(
 ) -> DashboardData:
     """Read every input of the dashboard at ``now`` (an aware datetime)."""
     path = history_path or workspace.history_path
+    search = _search_in_background(workspace)  # the other CPU prepares the search meanwhile
     history = read_history(path, workspace.reports)
     open_incidents = [incident for incident in history.incidents if incident.is_open]
-    assets, search_note = search_assets(workspace)
     files = runbook_files(workspace.runbook_dirs)
+    actions = read_action_items(workspace.postmortem_files())
+    oncall = on_call_view(workspace.oncall_file, now)
+    runbooks = runbook_statuses(
+        files, history.last_drilled, now=now, stale_after=workspace.stale_after, root=workspace.root
+    )
+    assets, search_note = search()
     return DashboardData(
         now=now,
         workspace=workspace,
@@ -88,17 +99,9 @@ def gather(
         open_incidents_total=len(open_incidents),
         recent_incidents=tuple(history.incidents[:RECENT_INCIDENTS]),
         incidents_total=len(history.incidents),
-        actions=read_action_items(workspace.postmortem_files()),
-        oncall=on_call_view(workspace.oncall_file, now),
-        runbooks=tuple(
-            runbook_statuses(
-                files,
-                history.last_drilled,
-                now=now,
-                stale_after=workspace.stale_after,
-                root=workspace.root,
-            )
-        ),
+        actions=actions,
+        oncall=oncall,
+        runbooks=tuple(runbooks),
         search_assets=assets,
         search_note=search_note,
     )
@@ -122,6 +125,24 @@ def read_history(path: Path, reports: Path) -> History:
 
 def _has_reports(reports: Path) -> bool:
     return reports.is_dir() and bool(report_files(reports))
+
+
+def _search_in_background(workspace: Workspace) -> Callable[[], tuple[dict[str, str], str | None]]:
+    """Start preparing the search files in a forked process when there is a second CPU (the
+    knowledge base's work and the history's are both CPU-bound); the function returns them."""
+    if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return lambda: search_assets(workspace)
+    executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    future = executor.submit(search_assets, workspace)
+    executor.shutdown(wait=False)
+
+    def result() -> tuple[dict[str, str], str | None]:
+        try:
+            return future.result()
+        except BrokenProcessPool:  # the child died (out of memory?): do it here instead
+            return search_assets(workspace)
+
+    return result
 
 
 def search_assets(workspace: Workspace) -> tuple[dict[str, str], str | None]:
