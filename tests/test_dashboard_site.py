@@ -108,6 +108,7 @@ def test_incidents_show_timelines_and_sources(site: Path) -> None:
     text = " ".join(check_page((site / "incidents.html").read_text(encoding="utf-8")).text)
     assert "real incident (drillbook run)" in text and "Payments failing" in text
     assert "error rate back to normal" in text  # a timeline entry
+    assert "unresolved" in text  # the failed drill's incident
 
 
 def test_a_scenario_page_lists_runs_latest_first_with_its_charts(site: Path) -> None:

@@ -80,7 +80,7 @@ def gather(
     path = history_path or workspace.history_path
     search = _search_in_background(workspace)  # the other CPU prepares the search meanwhile
     history = read_history(path, workspace.reports)
-    open_incidents = [incident for incident in history.incidents if incident.is_open]
+    open_incidents = [incident for incident in history.incidents if is_open(incident)]
     files = runbook_files(workspace.runbook_dirs)
     actions = read_action_items(workspace.postmortem_files())
     oncall = on_call_view(workspace.oncall_file, now)
@@ -105,6 +105,12 @@ def gather(
         search_assets=assets,
         search_note=search_note,
     )
+
+
+def is_open(incident: IncidentRecord) -> bool:
+    """Still going on. A drill's incident ends with its drill: one the drill did not resolve
+    (a failed drill leaves it "mitigating") is shown as unresolved, not as open."""
+    return incident.is_open and incident.source != "drill"
 
 
 def read_history(path: Path, reports: Path) -> History:

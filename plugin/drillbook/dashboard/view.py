@@ -18,6 +18,7 @@ _OUTCOME_CSS = {
     "failed": "bad",
     "error": "bad",
     "open": "bad",
+    "unresolved": "bad",
     "skipped": "neutral",
 }
 _X_LABELS = {"day": "day (UTC)", "week": "week (UTC, from Monday)", "month": "month (UTC)"}
