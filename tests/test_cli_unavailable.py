@@ -17,3 +17,19 @@ def test_broken_subcommand_does_not_take_the_others_down(
     assert "no_such_module_for_this_test" in err
     assert cli.main(["schema", "runbook"]) == 0
     assert '"title"' in capsys.readouterr().out
+
+
+def test_a_subcommand_imports_only_its_own_module() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from drillbook.cli import main; main(['kb', 'search', 'zzqx', '--root', '.']);"
+        "print(sorted(m for m in sys.modules if m.startswith(('drillbook.', 'pydantic'))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    ).stdout
+    assert "drillbook.kb.command" in out
+    for other in ("drillbook.dashboard", "drillbook.lint", "drillbook.interactive", "pydantic"):
+        assert other not in out

@@ -27,14 +27,19 @@ SUBCOMMANDS = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``argv`` naming a subcommand, only that subcommand's module is
+    imported (a start-up of tens of milliseconds instead of a second for all of them)."""
     parser = argparse.ArgumentParser(
         prog="drillbook",
         description="Runbooks as tested code: lint them, drill them, run them during incidents.",
     )
     parser.add_argument("--version", action="version", version=f"drillbook {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    chosen = _chosen_subcommand(argv)
     for name, module_name in SUBCOMMANDS.items():
+        if chosen is not None and name != chosen:
+            continue
         try:
             module = importlib.import_module(module_name)
         except ImportError as exc:
@@ -42,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
             continue
         module.register(subparsers)
     return parser
+
+
+def _chosen_subcommand(argv: Sequence[str] | None) -> str | None:
+    """The known subcommand ``argv`` names (its first word), or None (help, a mistake)."""
+    words = [word for word in (argv or []) if not word.startswith("-")]
+    return words[0] if words and words[0] in SUBCOMMANDS else None
 
 
 def _register_unavailable(
@@ -61,8 +72,12 @@ def _fail(reason: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args, unknown = parser.parse_known_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if arguments == ["--version"]:  # answered without importing any subcommand
+        print(f"drillbook {__version__}")
+        return 0
+    parser = build_parser(arguments)
+    args, unknown = parser.parse_known_args(arguments)
     if unknown and not getattr(args, "takes_any_arguments", False):
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if not getattr(args, "func", None):

@@ -12,14 +12,16 @@ import json
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from drillbook.errors import DrillbookError
-from drillbook.kb.extract import Problem
 from drillbook.kb.index import KnowledgeBase, SearchResult
 from drillbook.kb.model import KINDS, Hit
 from drillbook.kb.query import Query
 from drillbook.workspace import Workspace
+
+if TYPE_CHECKING:
+    from drillbook.kb.extract import Problem
 
 BOLD = "\033[1m"
 RESET = "\033[0m"

@@ -16,13 +16,16 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from drillbook.errors import DrillbookError
-from drillbook.kb.extract import Problem, passages_of
 from drillbook.kb.model import Hit, Passage
 from drillbook.kb.query import Query
 from drillbook.kb.sources import Source, SourceSet
 from drillbook.workspace import Workspace
+
+if TYPE_CHECKING:  # reading documents needs the runbook models: loaded only to (re)index
+    from drillbook.kb.extract import Problem
 
 SCHEMA_VERSION = "2"
 TITLE_WEIGHT = 2.0
@@ -363,6 +366,8 @@ def _index_file(
     connection: sqlite3.Connection, source: Source, report: RefreshReport, first: int
 ) -> int:
     """Index one file's passages from rowid ``first`` on; the last rowid used."""
+    from drillbook.kb.extract import passages_of  # the runbook models cost a third of a second
+
     _forget(connection, source.path)
     found, problems = passages_of(source)
     report.problems.extend(problems)
