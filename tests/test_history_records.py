@@ -244,9 +244,15 @@ def test_records_come_back_from_the_store_as_they_went_in(
     )
     with HistoryStore.open(path) as store:
         still_open = store.incidents(open_only=True)
+        open_runs = store.incidents(open_only=True, source="run")
+        counts = (store.incident_count(), store.incident_count(open_only=True, source="run"))
     assert sorted(i.incident_id for i in still_open) == sorted(
         i.incident_id for i in found if i.is_open
     )
+    assert sorted(i.incident_id for i in open_runs) == sorted(
+        i.incident_id for i in found if i.is_open and i.source == "run"
+    )
+    assert counts == (len(found), len(open_runs))
     for drill_id, only in by_drill.items():
         assert sorted(only, key=_run_key) == sorted(
             (r for r in runs if r.drill_id == drill_id), key=_run_key

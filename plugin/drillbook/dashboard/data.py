@@ -39,7 +39,9 @@ class History:
     """What the history store holds, as the dashboard needs it."""
 
     runs: list[DrillRun] = field(default_factory=list)
-    incidents: list[IncidentRecord] = field(default_factory=list)  # newest first
+    open_incidents: list[IncidentRecord] = field(default_factory=list)  # newest first
+    recent_incidents: list[IncidentRecord] = field(default_factory=list)  # newest first
+    incidents_total: int = 0
     last_drilled: dict[str, datetime] = field(default_factory=dict)
     note: str | None = None  # why there is nothing (or less than there should be)
 
@@ -80,7 +82,6 @@ def gather(
     path = history_path or workspace.history_path
     search = _search_in_background(workspace)  # the other CPU prepares the search meanwhile
     history = read_history(path, workspace.reports)
-    open_incidents = [incident for incident in history.incidents if is_open(incident)]
     files = runbook_files(workspace.runbook_dirs)
     actions = read_action_items(workspace.postmortem_files())
     oncall = on_call_view(workspace.oncall_file, now)
@@ -95,22 +96,16 @@ def gather(
         history_note=history.note,
         runs=len(history.runs),
         scenarios=tuple(summarize(history.runs)),
-        open_incidents=tuple(open_incidents[:OPEN_INCIDENTS]),
-        open_incidents_total=len(open_incidents),
-        recent_incidents=tuple(history.incidents[:RECENT_INCIDENTS]),
-        incidents_total=len(history.incidents),
+        open_incidents=tuple(history.open_incidents[:OPEN_INCIDENTS]),
+        open_incidents_total=len(history.open_incidents),
+        recent_incidents=tuple(history.recent_incidents),
+        incidents_total=history.incidents_total,
         actions=actions,
         oncall=oncall,
         runbooks=tuple(runbooks),
         search_assets=assets,
         search_note=search_note,
     )
-
-
-def is_open(incident: IncidentRecord) -> bool:
-    """Still going on. A drill's incident ends with its drill: one the drill did not resolve
-    (a failed drill leaves it "mitigating") is shown as unresolved, not as open."""
-    return incident.is_open and incident.source != "drill"
 
 
 def read_history(path: Path, reports: Path) -> History:
@@ -123,8 +118,15 @@ def read_history(path: Path, reports: Path) -> History:
     said: list[str] = []  # what the store tells (a rebuild), shown on the page
     try:
         with HistoryStore.open(path, reports_dir=reports, notify=said.append) as store:
-            runs, incidents, last = store.drill_runs(), store.incidents(), store.last_drilled()
-            return History(runs, incidents, last, " ".join(said) or None)
+            return History(
+                runs=store.drill_runs(),
+                # a drill's incident ends with its drill: only real ones (drillbook run) are open
+                open_incidents=store.incidents(open_only=True, source="run"),
+                recent_incidents=store.incidents(limit=RECENT_INCIDENTS),
+                incidents_total=store.incident_count(),
+                last_drilled=store.last_drilled(),
+                note=" ".join(said) or None,
+            )
     except (DrillbookError, sqlite3.Error, OSError) as exc:
         return History(note=f"{path}: the drill history cannot be read ({exc})")
 
@@ -159,7 +161,7 @@ def search_assets(workspace: Workspace) -> tuple[dict[str, str], str | None]:
         return {}, "the knowledge-base search is not available in this drillbook"
     path = workspace.kb_index_path
     try:
-        kb = KnowledgeBase.open(path) if path.is_file() else KnowledgeBase.build(workspace, path)
+        kb = KnowledgeBase.open_or_build(workspace, path)  # refreshed: edits since show up
         try:
             return kb_assets(kb), None
         finally:

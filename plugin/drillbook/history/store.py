@@ -260,20 +260,24 @@ class HistoryStore:
         return [schema.drill_run_from(row) for row in rows]
 
     def incidents(
-        self, *, limit: int | None = None, open_only: bool = False
+        self, *, limit: int | None = None, open_only: bool = False, source: str | None = None
     ) -> list[IncidentRecord]:
         """Incidents, newest first; at most ``limit`` of them; only those still open
-        (``IncidentRecord.is_open``) with ``open_only``. Each comes with its whole timeline,
-        so a page of recent ones is cheaper than all of them."""
-        where = ""
-        if open_only:
-            closed = ", ".join(f"'{status}'" for status in sorted(CLOSED_STATUSES))
-            where = f"WHERE closed_at IS NULL AND status NOT IN ({closed})"
+        (``IncidentRecord.is_open``) with ``open_only``; only those of ``source`` ("drill"
+        or "run") when given. Each comes with its whole timeline, so a page of recent ones
+        is cheaper than all of them."""
+        where, parameters = _incident_filter(open_only, source)
         rows = self._read(
             f"{schema.SELECT_INCIDENTS} {where} ORDER BY opened_at DESC, incident_id DESC LIMIT ?",
-            (-1 if limit is None else max(limit, 0),),
+            (*parameters, -1 if limit is None else max(limit, 0)),
         )
         return [schema.incident_from(row) for row in rows]
+
+    def incident_count(self, *, open_only: bool = False, source: str | None = None) -> int:
+        """How many incidents ``incidents`` would return without a limit (no timelines read)."""
+        where, parameters = _incident_filter(open_only, source)
+        [(count,)] = self._read(f"SELECT count(*) FROM incidents {where}", parameters)
+        return int(count)
 
     def last_drilled(self) -> dict[str, datetime]:
         """Runbook id -> when its latest drill started (skipped drills do not count)."""
@@ -342,3 +346,16 @@ class _Transaction:
             self._db.execute("ROLLBACK")
         if isinstance(error, sqlite3.Error):
             raise HistoryError(f"cannot write to the history store {self._path}: {error}") from None
+
+
+def _incident_filter(open_only: bool, source: str | None) -> tuple[str, tuple[str, ...]]:
+    """The WHERE clause (and its parameters) choosing open incidents and/or one source."""
+    conditions: list[str] = []
+    parameters: tuple[str, ...] = ()
+    if open_only:
+        closed = ", ".join(f"'{status}'" for status in sorted(CLOSED_STATUSES))
+        conditions.append(f"closed_at IS NULL AND status NOT IN ({closed})")
+    if source is not None:
+        conditions.append("source = ?")
+        parameters = (source,)
+    return ("WHERE " + " AND ".join(conditions)) if conditions else "", parameters
