@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC
 
 from drillbook.history.records import DrillRun
+from drillbook.report.formatting import seconds as report_seconds
 
 HEADERS = ("When (UTC)", "Drill", "Outcome", "TTD", "TTM")
 
@@ -33,15 +34,6 @@ def _row(run: DrillRun) -> tuple[str, str, str, str, str]:
 
 
 def seconds(value: float | None) -> str:
-    """A duration for people: ``0.34 s``, ``12.5 s``, ``3 min 05 s``, ``1 h 02 min``; ``-``
-    when not measured."""
-    if value is None:
-        return "-"
-    if value < 10:
-        return f"{value:.2f} s"
-    if value < 60:
-        return f"{value:.1f} s"
-    whole = round(value)
-    if whole < 3600:
-        return f"{whole // 60} min {whole % 60:02d} s"
-    return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
+    """A duration as the reports write it (``0.34 s``, ``3 min 05 s``); ``-`` when not
+    measured, which keeps the column narrow."""
+    return "-" if value is None else report_seconds(value)
