@@ -23,7 +23,7 @@ from drillbook.faults.server.eventloop import finish_tasks, new_event_loop
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
 
-# One loop unless asked: on two cores, a second relay loop cost about a quarter more proxy CPU
+# One loop unless asked: on two cores, a second relay loop cost about a third more proxy CPU
 # per pgbench transaction (the two threads hand the GIL to each other on every callback) and
 # lowered the 8-client tps (see bench/proxy.py and the README's Performance section).
 DEFAULT_RELAY_LOOPS = 1
