@@ -334,3 +334,16 @@ def test_a_drill_section_repeated_across_reports_is_one_hit_counting_the_others(
         assert len(sections) == len(set(sections))  # each drill section once
         assert hits and all(h.similar == 2 for h in hits)
         assert len({h.passage.path for h in hits}) >= 1
+
+
+def test_a_postmortem_is_titled_by_its_incident_and_its_summary_title() -> None:
+    from drillbook.kb.extract_markdown import postmortem_passages
+
+    text = (
+        "# Incident Post-Mortem: INC-7\n\n## Incident Summary\n"
+        "- **Title**: Pool kept dead connections\n- **Severity**: P1\n"
+    )
+    titles = {p.title for p in postmortem_passages(text, "pm.md")}
+    assert titles == {"Incident Post-Mortem: INC-7 — Pool kept dead connections"}
+    draft = text.replace("Pool kept dead connections", "_[to fill: a short title]_")
+    assert {p.title for p in postmortem_passages(draft, "pm.md")} == {"Incident Post-Mortem: INC-7"}

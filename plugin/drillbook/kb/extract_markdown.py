@@ -85,4 +85,21 @@ def _document_title(found: list[Block], path: str) -> str:
     headings = [block for block in found if block.kind == "heading"]
     top = [block for block in headings if block.headings[-1].level == 1]
     chosen = (top or headings)[:1]
-    return chosen[0].text if chosen else path.rsplit("/", 1)[-1]
+    heading = chosen[0].text if chosen else path.rsplit("/", 1)[-1]
+    named = _summary_title(found)
+    return f"{heading} — {named}" if named and named not in heading else heading
+
+
+# the template's "- **Title**: Booking API lost its database connections" summary line
+_SUMMARY_TITLE = re.compile(r"^\W*Title\W*:\s*(?P<title>\S.*?)\s*$")
+
+
+def _summary_title(found: list[Block]) -> str:
+    """The short title a post-mortem's Incident Summary gives, when it gives one: what the
+    incident was, more telling than the "Incident Post-Mortem: INC-..." heading alone."""
+    for block in found:
+        if block.kind != "heading":
+            match = _SUMMARY_TITLE.match(block.text)
+            if match and "to fill" not in match.group("title"):
+                return match.group("title")
+    return ""

@@ -27,7 +27,7 @@ from drillbook.workspace import Workspace
 if TYPE_CHECKING:  # reading documents needs the runbook models: loaded only to (re)index
     from drillbook.kb.extract import Problem
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 3: post-mortem titles carry their summary title
 TITLE_WEIGHT = 2.0
 SECTION_WEIGHT = 1.5
 TEXT_WEIGHT = 1.0
