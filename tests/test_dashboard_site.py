@@ -241,6 +241,8 @@ def test_the_command_writes_the_same_site_for_the_same_clock(tmp_path: Path) -> 
     )  # fmt: skip
     assert again.returncode == 0, again.stderr
     assert read_site(files.root / "site") == read_site(tmp_path / "other")
+    pages = "".join(read_site(files.root / "site").values())
+    assert str(tmp_path) not in pages  # a published site does not tell where it was built
 
 
 def test_the_command_explains_bad_arguments(tmp_path: Path) -> None:
