@@ -64,7 +64,7 @@ def test_list_shows_the_latest_runs_newest_first(
     write_reports(tmp_path / "reports", 3)
     assert main(["history", "list", "--root", str(tmp_path), "--drill", "db-outage"]) == 0
     out = capsys.readouterr()
-    assert "was missing; rebuilt it" in out.err, "the default store is built from the reports"
+    assert "did not exist; built it" in out.err, "the default store is built from the reports"
     lines = out.out.splitlines()
     assert lines[0].split() == ["When", "(UTC)", "Drill", "Outcome", "TTD", "TTM"]
     rows = [line.split() for line in lines[2:]]

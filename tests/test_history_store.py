@@ -138,7 +138,7 @@ def test_a_missing_store_is_rebuilt_from_the_reports(tmp_path: Path) -> None:
     with HistoryStore.open(path, reports_dir=tmp_path / "reports", notify=said.append) as store:
         assert stored_runs(store) == expected_runs(made), "not the duplicate drill-report.json"
         assert any(i.source == "run" for i in store.incidents())
-    assert len(said) == 1 and "was missing" in said[0] and "5 report(s)" in said[0]
+    assert len(said) == 1 and "did not exist" in said[0] and "5 report(s)" in said[0]
 
 
 def test_a_missing_store_without_reports_starts_empty_quietly(tmp_path: Path) -> None:

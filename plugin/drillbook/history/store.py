@@ -116,7 +116,7 @@ class HistoryStore:
         source = f"{summary.files} report(s) in {reports_dir}"
         if damage is None:
             self._notify(
-                f"history store {self.path} was missing; rebuilt it ({what}) from {source}"
+                f"history store {self.path} did not exist; built it ({what}) from {source}"
             )
         else:
             kept = f"kept it as {moved}" if moved else "another process moved it aside"
