@@ -21,40 +21,7 @@ import httpx
 import pytest
 from drillbook.faults.server import ToxiproxyServer
 from drillbook.faults.server.loops import RelayLoops, default_relay_loops
-
-
-class EchoServer:
-    """A TCP server on 127.0.0.1:0 that sends back what it receives, a thread per client."""
-
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0), backlog=128)
-        self.address = f"127.0.0.1:{self.sock.getsockname()[1]}"
-        self._clients: list[socket.socket] = []
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.sock.accept()
-            except OSError:
-                return
-            self._clients.append(client)
-            threading.Thread(target=self._echo, args=(client,), daemon=True).start()
-
-    def _echo(self, client: socket.socket) -> None:
-        with client, contextlib.suppress(OSError):
-            while data := client.recv(65536):
-                client.sendall(data)
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self.sock.shutdown(socket.SHUT_RDWR)
-        self.sock.close()
-        for client in self._clients:
-            with contextlib.suppress(OSError):
-                client.close()
-        self._thread.join(2)
+from test_toxiproxy_toxics import EchoServer, receive
 
 
 @pytest.fixture(scope="module")
@@ -85,17 +52,6 @@ def listen_port(proxy: dict[str, object]) -> int:
 
 def connect(port: int, timeout: float = 5.0) -> socket.socket:
     return socket.create_connection(("127.0.0.1", port), timeout=timeout)
-
-
-def receive(sock: socket.socket, size: int) -> bytes:
-    """Exactly ``size`` bytes, or fewer if the connection ends first."""
-    received = bytearray()
-    while len(received) < size:
-        data = sock.recv(min(65536, size - len(received)))
-        if not data:
-            break
-        received += data
-    return bytes(received)
 
 
 def round_trip(sock: socket.socket, payload: bytes = b"ping") -> bytes:

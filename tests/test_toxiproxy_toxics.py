@@ -26,7 +26,7 @@ class EchoServer:
 
     def __init__(self, greeting: bytes = b"") -> None:
         self.greeting = greeting
-        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock = socket.create_server(("127.0.0.1", 0), backlog=128)
         self.address = f"127.0.0.1:{self.sock.getsockname()[1]}"
         self.received = bytearray()
         self._clients: list[socket.socket] = []
@@ -57,7 +57,8 @@ class EchoServer:
             self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()
         for client in self._clients:
-            client.close()
+            with contextlib.suppress(OSError):
+                client.close()
         self._thread.join(2)
 
 
