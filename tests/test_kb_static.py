@@ -151,3 +151,27 @@ def test_index_postings_weigh_titles_above_text() -> None:
     postings = data["postings"]
     assert isinstance(postings, dict)
     assert postings["disk"] == [0, 6] and postings["full"] == [0, 2]
+
+
+@needs_node
+def test_a_report_section_repeated_by_other_reports_is_one_hit(tmp_path: Path) -> None:
+    workspace = make_workspace(tmp_path)
+    runs = workspace.reports / "runs"
+    [original] = runs.glob("drill-report-*.md")
+    for stamp in ("20260502T120000Z-def456", "20260503T120000Z-0a1b2c"):
+        shutil.copy(original, runs / f"drill-report-{stamp}.md")
+    with KnowledgeBase.build(workspace) as kb:
+        path = tmp_path / ASSET_NAME
+        path.write_text(search_assets(kb)[ASSET_NAME], encoding="utf-8")
+    body = """
+const result = kb.search('payment', 50), list = el("ol");
+kb.render(doc, result, list, null);
+console.log(JSON.stringify([result.hits.filter(h => h.kind === "report"), dump(list)]));
+"""
+    result = node(path, body)
+    assert isinstance(result, list)
+    reports, html = result
+    sections = [(hit["title"], hit["section"]) for hit in reports]
+    assert reports and len(sections) == len(set(sections))
+    assert all(hit["similar"] == 2 for hit in reports)
+    assert "<small>and 2 more drill reports with this section</small>" in html

@@ -99,15 +99,23 @@
     if (!hits.length && parts.length > 1) { hits = rank(parts, false); anyTerm = true; }
     var wanted = [];
     parts.forEach(function (words) { words.forEach(function (w) { wanted.push(stem(w)); }); });
-    return {
-      anyTerm: anyTerm,
-      terms: wanted,
-      hits: hits.slice(0, limit || LIMIT).map(function (h) {
-        var d = DATA.docs[h.doc];
-        return { kind: d[0], path: d[1], line: d[2], title: d[3], section: d[4], text: d[5],
-                 score: h.score };
-      })
-    };
+    return { anyTerm: anyTerm, terms: wanted, hits: folded(hits, limit || LIMIT) };
+  }
+
+  // The best `limit` hits as passages, a report section repeated by other drill reports (same
+  // drill title and section) counted in the first one's `similar` instead of listed again.
+  function folded(hits, limit) {
+    var shown = [], first = new Map();
+    hits.forEach(function (h) {
+      var d = DATA.docs[h.doc], key = d[0] === "report" ? d[3] + "\u0000" + d[4] : null;
+      if (key !== null && first.has(key)) { first.get(key).similar += 1; return; }
+      if (shown.length >= limit) return;
+      var hit = { kind: d[0], path: d[1], line: d[2], title: d[3], section: d[4], text: d[5],
+                  score: h.score, similar: 0 };
+      shown.push(hit);
+      if (key !== null) first.set(key, hit);
+    });
+    return shown;
   }
 
   // `text` as nodes, the words whose stem is wanted in <mark>.
@@ -139,6 +147,11 @@
       item.appendChild(doc.createTextNode(" "));
       item.appendChild(title);
       item.appendChild(passage);
+      if (hit.similar) {
+        var more = doc.createElement("small");
+        more.textContent = "and " + hit.similar + " more drill reports with this section";
+        item.appendChild(more);
+      }
       list.appendChild(item);
     });
     if (status) {
