@@ -14,6 +14,7 @@ from drillbook.dashboard.data import DashboardData, gather
 from drillbook.dashboard.oncall_view import OnCallView, Person, ScheduleNow
 from drillbook.dashboard.render import render_pages, write_site
 from drillbook.dashboard.scenarios import summarize
+from drillbook.dashboard.signoffs import SessionSignoff, Signature, Signoffs
 from drillbook.dashboard.stale import LintNote, RunbookStatus
 from drillbook.history.records import DrillRun, IncidentRecord, TimelineEntry
 from drillbook.workspace import Workspace
@@ -72,6 +73,7 @@ def test_every_page_is_well_formed_and_self_contained(site: Path) -> None:
         "incidents.html",
         "actions.html",
         "runbooks.html",
+        "signoff.html",
         "dashboard.css",
     } <= set(files)
     assert "kb-search.js" in files
@@ -166,6 +168,8 @@ def hostile_data(h: str) -> DashboardData:
     note = LintNote(1, 1, h, h, h)
     runbook = RunbookStatus(h, h, h, None, True, (note,))
     workspace = Workspace.discover(Path("/nonexistent-dashboard-root"), environ={})
+    signature = Signature(h, h, at, Path(h), False)
+    signed_session = SessionSignoff(h, Path(h), at, 2, 1, ((h, h),), (signature,), (h,))
     return DashboardData(
         now=NOW,
         workspace=workspace,
@@ -182,6 +186,7 @@ def hostile_data(h: str) -> DashboardData:
         runbooks=(runbook,),
         search_assets={"kb-search.js": "// search"},
         search_note=None,
+        signoffs=Signoffs((signed_session,), 0, (h,)),
     )
 
 

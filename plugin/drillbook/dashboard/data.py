@@ -21,6 +21,7 @@ from pathlib import Path
 from drillbook.dashboard.action_items import ActionItems, read_action_items
 from drillbook.dashboard.oncall_view import OnCallView, on_call_view
 from drillbook.dashboard.scenarios import Scenario, summarize
+from drillbook.dashboard.signoffs import Signoffs, read_signoffs
 from drillbook.dashboard.stale import RunbookStatus, runbook_files, runbook_statuses
 from drillbook.errors import DrillbookError
 from drillbook.history.importing import report_files
@@ -65,6 +66,7 @@ class DashboardData:
     runbooks: tuple[RunbookStatus, ...]
     search_assets: dict[str, str]
     search_note: str | None
+    signoffs: Signoffs
 
     @property
     def stale_runbooks(self) -> list[RunbookStatus]:
@@ -85,6 +87,7 @@ def gather(
     files = runbook_files(workspace.runbook_dirs)
     actions = read_action_items(workspace.postmortem_files())
     oncall = on_call_view(workspace.oncall_file, now)
+    signoffs = read_signoffs(workspace.reports)
     runbooks = runbook_statuses(
         files, history.last_drilled, now=now, stale_after=workspace.stale_after, root=workspace.root
     )
@@ -105,6 +108,7 @@ def gather(
         runbooks=tuple(runbooks),
         search_assets=assets,
         search_note=search_note,
+        signoffs=signoffs,
     )
 
 

@@ -25,6 +25,7 @@ PAGES = {
     "incidents.html": "incidents.html",
     "actions.html": "actions.html",
     "runbooks.html": "runbooks.html",
+    "signoff.html": "signoff.html",
 }
 _SCENARIO_PATTERN = "scenario-*.html"
 
@@ -60,6 +61,7 @@ def render_pages(data: DashboardData) -> dict[str, str]:
         "today": data.now.date(),
         "overdue_count": lambda items: sum(item.overdue(data.now.date()) for item in items),
         "search": bool(data.search_assets),
+        "rel": lambda path: view.relative(path, data.workspace.root),
     }
     files: dict[str, str] = {STYLESHEET: env.get_template(STYLESHEET).render()}
     for name, template in PAGES.items():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from markupsafe import Markup
 
@@ -20,6 +21,9 @@ _OUTCOME_CSS = {
     "open": "bad",
     "unresolved": "bad",
     "skipped": "neutral",
+    "signed": "ok",
+    "changed after signing": "bad",
+    "awaiting sign-off": "warn",
 }
 _X_LABELS = {"day": "day (UTC)", "week": "week (UTC, from Monday)", "month": "month (UTC)"}
 
@@ -58,6 +62,14 @@ def span(delta: timedelta) -> str:
     if seconds < 2 * 86400:
         return f"{seconds / 3600:.0f} h"
     return f"{seconds / 86400:.0f} days"
+
+
+def relative(path: Path, root: Path) -> str:
+    """``path`` relative to the workspace ``root`` when it lies inside it, else as it is."""
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
 
 
 def seconds(value: float | None) -> str:

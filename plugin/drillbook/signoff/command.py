@@ -1,8 +1,10 @@
 """``drillbook signoff REPORT --by NAME --role ROLE``: attest that you reviewed the report.
 
 The attestation records the SHA-256 of the report's bytes; ``drillbook verify REPORT`` tells
-later whether the report changed since. Signing a report that changed after someone else
-signed it needs ``--force``, so a changed report is not signed by mistake.
+later whether the report changed since. Asked to sign the latest report
+(``reports/drill-report.html``), it signs the session's own copy under ``reports/runs/``
+instead, since the next session replaces the latest. Signing a report that changed after
+someone else signed it needs ``--force``, so a changed report is not signed by mistake.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from drillbook.errors import DrillbookError
 from drillbook.signoff.attestation import Attestation, make_attestation
+from drillbook.signoff.run_copy import run_copy_path
 from drillbook.signoff.store import append_attestation, load_attestations, signoff_path
 
 
@@ -44,6 +47,10 @@ def run(args: argparse.Namespace) -> int:
     report: Path = args.report
     if report.is_dir():
         raise DrillbookError(f"{report}: is a directory; sign a report file")
+    copy = run_copy_path(report)
+    if copy is not None:
+        print(f"signing {copy}: the session's own copy of {report} (the next session replaces it)")
+        report = copy
     attestation = make_attestation(report, args.by, args.role, datetime.now(UTC))
     earlier = load_attestations(report)
     changed = [entry for entry in earlier if entry.sha256 != attestation.sha256]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from drillbook.signoff.attestation import digest_file
+from drillbook.signoff.run_copy import run_copy_path
 from drillbook.signoff.store import load_attestations, signoff_path
 
 NOT_SIGNED = 2
@@ -32,6 +33,10 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     report: Path = args.report
+    copy = run_copy_path(report)
+    if copy is not None and not signoff_path(report).exists():
+        print(f"verifying {copy}: the session's own copy of {report}")
+        report = copy
     current = digest_file(report)
     attestations = load_attestations(report)
     if not attestations:
