@@ -27,8 +27,16 @@ from typing import Any
 
 
 def run_pytest(path: str, report_dir: Path, workers: int | None) -> float:
-    command = [sys.executable, "-m", "pytest", path, "-q", "-p", "no:cacheprovider",
-               f"--drill-report-dir={report_dir}"]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        path,
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--drill-report-dir={report_dir}",
+    ]
     if workers:
         command += ["-n", str(workers)]
     started = time.perf_counter()
@@ -56,8 +64,9 @@ def breakdown(report: dict[str, Any]) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--path", default="drills/")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
