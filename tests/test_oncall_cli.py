@@ -146,8 +146,19 @@ def test_path_lists_each_level(capsys: Capture) -> None:
     )
     assert lines[1].startswith("  1. +0 min: Mia Chen (engineer-1) +61 491 570 156")
     assert lines[1].endswith("(via schedule primary)")
+    # Monday 09:00 Sydney is the weekly handoff of both schedules: level 1 (08:59) pages the
+    # outgoing primary, every later level whoever is on call when that level is paged
+    assert lines[2].startswith("  2. +15 min: Tom Whitfield (senior-1)")
+    assert lines[3].startswith("  3. +30 min: Lachlan Brooks (engineer-2)")
+    assert lines[4].startswith("  4. +45 min: Tom Whitfield (senior-1)") and len(lines) == 5
+
+
+def test_path_before_a_handoff_pages_the_people_on_call_then(capsys: Capture) -> None:
+    code, out, _ = run(capsys, "oncall", "path", "payments", "--at", "2024-10-07T08:00+11:00", *F)
+    assert code == 0
+    lines = out.splitlines()
     assert lines[2].startswith("  2. +15 min: Grace Okafor (senior-2)")
-    assert lines[3].startswith("  3. +30 min: Mia Chen") and len(lines) == 5
+    assert lines[3].startswith("  3. +30 min: Mia Chen (engineer-1)")
 
 
 @pytest.mark.parametrize(

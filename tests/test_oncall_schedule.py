@@ -4,13 +4,15 @@ out by hand (Sydney: AEDT is UTC+11 until 2024-04-07 03:00, AEST UTC+10 until 20
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from drillbook.errors import DrillbookError
 from drillbook.formats.oncall import load_oncall_text
 from drillbook.oncall import Entry, EscalationStep, Roster
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).parent.parent
 FIXTURE = ROOT / "fixtures" / "oncall.yaml"
@@ -245,11 +247,31 @@ def test_the_fixture_escalates_to_the_secondary_after_15_minutes(fixture: Roster
     assert path == [
         EscalationStep(1, 15, ("engineer-2",), ("schedule primary",), 0),
         EscalationStep(2, 15, ("senior-2",), ("schedule secondary",), 15),
-        EscalationStep(3, 15, ("engineer-2",), ("schedule primary",), 30),  # loops: 1
-        EscalationStep(4, 15, ("senior-2",), ("schedule secondary",), 45),
+        # loops: 1; level 3 is paged at 23:00 UTC, Monday 09:00 in Sydney: the handoff
+        EscalationStep(3, 15, ("engineer-3",), ("schedule primary",), 30),
+        EscalationStep(4, 15, ("senior-1",), ("schedule secondary",), 45),
     ]
     later = fixture.path("holiday-api", utc("2024-04-07T23:00"))
     assert [step.people for step in later[:2]] == [("engineer-3",), ("senior-1",)]
+
+
+_INSTANTS = st.datetimes(
+    min_value=datetime(2024, 1, 1), max_value=datetime(2027, 1, 1), timezones=st.just(UTC)
+)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(_INSTANTS)
+def test_each_level_pages_whoever_is_on_call_when_it_is_paged(
+    fixture: Roster, at: datetime
+) -> None:
+    path = fixture.path("holiday-api", at)
+    assert [step.after_minutes for step in path] == [0, 15, 30, 45]
+    for step, schedule in zip(path, ["primary", "secondary", "primary", "secondary"], strict=True):
+        paged_at = at + timedelta(minutes=step.after_minutes)
+        assert step.people == (fixture.on_call(schedule, paged_at).person,), (step, paged_at)
 
 
 def test_a_path_resolves_people_and_schedules_with_nobody_on_call() -> None:

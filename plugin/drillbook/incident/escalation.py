@@ -161,8 +161,8 @@ class EscalationEngine:
     def for_service(
         cls, incident: Incident, roster: Roster, service: str, **options: Any
     ) -> EscalationEngine:
-        """The engine for ``service``'s escalation path as it stood when ``incident`` was
-        detected, with the roster's people."""
+        """The engine for ``service``'s escalation path from when ``incident`` was detected
+        (each level's schedules resolved when that level is paged), with the roster's people."""
         steps = roster.path(service, incident.detected_at)
         options.setdefault("people", roster.model.people)
         return cls(incident, steps, **options)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from drillbook.errors import DrillbookError
@@ -62,7 +62,8 @@ class Roster:
     def path(self, service_id: str, at: datetime) -> list[EscalationStep]:
         """Whom an incident on ``service_id`` opened at ``at`` reaches, level by level:
         the policy's rules, repeated ``loops`` more times, each schedule resolved to who is
-        on call at ``at``."""
+        on call when that level is paged (``at`` plus the level's ``after_minutes``), so a
+        handoff during the escalation pages the person who took over."""
         at = require_aware(at)
         if service_id not in self.model.services:
             raise DrillbookError(_unknown("service", service_id, list(self.model.services)))
@@ -71,7 +72,8 @@ class Roster:
         after = 0
         for _ in range(policy.loops + 1):
             for rule in policy.rules:
-                people = _unique(self._resolve(target, at) for target in rule.targets)
+                paged_at = at + timedelta(minutes=after)
+                people = _unique(self._resolve(target, paged_at) for target in rule.targets)
                 labels = tuple(str(target) for target in rule.targets)
                 steps.append(
                     EscalationStep(len(steps) + 1, rule.delay_minutes, people, labels, after)
