@@ -13,8 +13,8 @@ import pytest
 from drillbook.cli import main
 from drillbook.dashboard.data import gather
 from drillbook.dashboard.render import render_pages
-from drillbook.dashboard.signoffs import read_signoffs
 from drillbook.report.writer import write_reports
+from drillbook.signoff.sessions import read_signoffs
 from drillbook.workspace import Workspace
 from test_dashboard_site import site_problems
 from test_dashboard_support import NOW, check_page, report
@@ -141,3 +141,21 @@ def test_the_page_and_the_overview_show_it(reports: Path) -> None:
 def test_no_sessions_is_an_empty_state(tmp_path: Path) -> None:
     files = render_pages(gather(Workspace.discover(tmp_path, environ={}), now=NOW))
     assert "No drill session reports under reports/runs yet" in files["signoff.html"]
+
+
+def test_signing_says_who_of_the_session_is_still_awaited(
+    reports: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session(reports, "20261101T090000Z-aaaaaa", 5, PEOPLE)
+    latest = reports / "drill-report.md"
+
+    sign(latest, "Ada Lovelace", "trainee")
+    assert "still awaited for this session: Grace Hopper (lead)" in capsys.readouterr().out
+
+    sign(latest, "Linus", "observer")
+    said = capsys.readouterr()
+    assert "note: Linus is not among the report's participants" in said.err
+    assert "still awaited for this session: Grace Hopper (lead)" in said.out
+
+    sign(reports / "drill-report.html", "Grace Hopper", "lead")
+    assert "every participant of this session has signed" in capsys.readouterr().out

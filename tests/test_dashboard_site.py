@@ -14,9 +14,9 @@ from drillbook.dashboard.data import DashboardData, gather
 from drillbook.dashboard.oncall_view import OnCallView, Person, ScheduleNow
 from drillbook.dashboard.render import render_pages, write_site
 from drillbook.dashboard.scenarios import summarize
-from drillbook.dashboard.signoffs import SessionSignoff, Signature, Signoffs
 from drillbook.dashboard.stale import LintNote, RunbookStatus
 from drillbook.history.records import DrillRun, IncidentRecord, TimelineEntry
+from drillbook.signoff.sessions import SessionSignoff, Signature, Signoffs
 from drillbook.workspace import Workspace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -21,13 +21,13 @@ from pathlib import Path
 from drillbook.dashboard.action_items import ActionItems, read_action_items
 from drillbook.dashboard.oncall_view import OnCallView, on_call_view
 from drillbook.dashboard.scenarios import Scenario, summarize
-from drillbook.dashboard.signoffs import Signoffs, read_signoffs
 from drillbook.dashboard.stale import RunbookStatus, runbook_files, runbook_statuses
 from drillbook.errors import DrillbookError
 from drillbook.history.importing import report_files
 from drillbook.history.records import DrillRun, IncidentRecord
 from drillbook.history.store import HistoryStore
 from drillbook.kb.index import KnowledgeBase
+from drillbook.signoff.sessions import Signoffs, read_signoffs
 from drillbook.workspace import Workspace
 
 RECENT_INCIDENTS = 30

@@ -10,7 +10,6 @@ someone else signed it needs ``--force``, so a changed report is not signed by m
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 from drillbook.errors import DrillbookError
 from drillbook.signoff.attestation import Attestation, make_attestation
 from drillbook.signoff.run_copy import run_copy_path
+from drillbook.signoff.sessions import read_participants, session_of
 from drillbook.signoff.store import append_attestation, load_attestations, signoff_path
 
 
@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         f"signed {report} as {attestation.name} ({attestation.role}), sha256 "
         f"{attestation.sha256}; {len(signed)} signature(s) in {signoff_path(report)}"
     )
+    _still_awaited(report)
     return 0
 
 
@@ -84,19 +85,32 @@ def _people(entries: list[Attestation]) -> str:
 
 
 def _note_participants(report: Path, attestation: Attestation) -> None:
-    """A note when a drill report lists participants and the signer is not among them."""
-    try:
-        data = json.loads(report.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return  # any file may be signed; only drill reports list participants
-    session = data.get("session") if isinstance(data, dict) else None
-    people = session.get("participants") if isinstance(session, dict) else None
-    if not isinstance(people, list) or not people:
-        return
-    names = [p.get("name") for p in people if isinstance(p, dict)]
-    if attestation.name not in names:
-        listed = ", ".join(str(name) for name in names)
+    """A note when the report lists participants and the signer is not among them."""
+    names = [name for name, _ in _participants(report)]
+    if names and attestation.name not in names:
         print(
-            f"note: {attestation.name} is not among the report's participants ({listed})",
+            f"note: {attestation.name} is not among the report's participants ({', '.join(names)})",
             file=sys.stderr,
         )
+
+
+def _participants(report: Path) -> tuple[tuple[str, str], ...]:
+    """The participants of the session whose report this is (its JSON copy's, for a copy
+    under reports/runs/), or those a JSON report elsewhere lists."""
+    session = session_of(report)
+    if session is not None:
+        return session.participants
+    if report.suffix != ".json":
+        return ()
+    return read_participants(report)
+
+
+def _still_awaited(report: Path) -> None:
+    """Who of the session's participants has yet to sign, once this signature is in."""
+    session = session_of(report)
+    if session is None or not session.participants:
+        return
+    if session.waiting_for:
+        print(f"still awaited for this session: {', '.join(session.waiting_for)}")
+    else:
+        print("every participant of this session has signed")

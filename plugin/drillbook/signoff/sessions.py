@@ -1,4 +1,5 @@
-"""Which drill sessions have been signed off, which still wait, and which changed since.
+"""Which drill sessions have been signed off, which still wait, and which changed since
+(the dashboard's Sign-off page, and what ``drillbook signoff`` says after signing).
 
 A session's reports are its copies under ``reports/runs/`` (``drill-report-RUN.json``, ``.md``
 and ``.html``), which no later session replaces; a signature on any of the three counts for the
@@ -104,6 +105,18 @@ def read_signoffs(reports: Path, shown: int = SESSIONS_SHOWN) -> Signoffs:
     )
 
 
+def session_of(report: Path) -> SessionSignoff | None:
+    """The session whose copy under ``reports/runs/`` ``report`` is; None for other files."""
+    prefix = f"{LATEST}-"
+    if report.parent.name != "runs" or not report.name.startswith(prefix):
+        return None
+    if report.suffix not in FORMATS or not report.with_suffix(".json").is_file():
+        return None
+    run_id = report.name[len(prefix) : -len(report.suffix)]
+    json_copy = report.with_suffix(".json")
+    return _session(json_copy, run_id, _LatestSignatures.read(report.parent.parent))
+
+
 def _session(json_copy: Path, run_id: str, latest: _LatestSignatures) -> SessionSignoff:
     """One session, from its JSON copy and the sign-off files beside its copies."""
     problems: list[str] = []
@@ -155,6 +168,15 @@ def _session_fields(json_copy: Path, problems: list[str]) -> dict[str, Any]:
         "passed": _count(summary.get("passed")),
         "participants": tuple(_people(people if isinstance(people, list) else [])),
     }
+
+
+def read_participants(report_json: Path) -> tuple[tuple[str, str], ...]:
+    """(name, role) of each participant a JSON drill report lists; none when it lists none
+    or is no drill report."""
+    participants: tuple[tuple[str, str], ...] = _session_fields(report_json, []).get(
+        "participants", ()
+    )
+    return participants
 
 
 def _mapping(data: Any, key: str) -> dict[str, Any]:
