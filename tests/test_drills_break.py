@@ -436,9 +436,11 @@ def _watch(pid: int, seen: dict[int, tuple[float, str]], done: threading.Event) 
             continue
         for child in children:
             try:  # noted again each time: just after the fork it still shows pytest's cmdline
-                seen[child.pid] = (child.create_time(), f"{child.pid}: {' '.join(child.cmdline())}")
+                created, cmdline = child.create_time(), child.cmdline()
             except psutil.Error:
                 continue
+            if cmdline:  # empty while the process exits (its memory gone, not yet a zombie)
+                seen[child.pid] = (created, f"{child.pid}: {' '.join(cmdline)}")
         time.sleep(0.1)
 
 
