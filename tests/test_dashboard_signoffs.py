@@ -14,6 +14,7 @@ from drillbook.cli import main
 from drillbook.dashboard.data import gather
 from drillbook.dashboard.render import render_pages
 from drillbook.report.writer import write_reports
+from drillbook.signoff import sessions as sessions_module
 from drillbook.signoff.sessions import read_signoffs
 from drillbook.workspace import Workspace
 from test_dashboard_site import site_problems
@@ -68,10 +69,19 @@ def test_each_session_says_who_signed_and_who_is_still_awaited(reports: Path) ->
     assert found["aaaaaa"].report == both
 
 
-def test_only_the_newest_sessions_are_read(reports: Path) -> None:
+def test_only_the_newest_sessions_are_read(reports: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for number in range(5):
         session(reports, f"20261101T0{number}0000Z-aaaaaa", 10 - number, PEOPLE)
+    read: list[str] = []
+    original = sessions_module._session_fields
+
+    def counting(json_copy: Path, problems: list[str]) -> dict[str, Any]:
+        read.append(json_copy.name)
+        return original(json_copy, problems)
+
+    monkeypatch.setattr(sessions_module, "_session_fields", counting)
     signoffs = read_signoffs(reports, shown=2)
+    assert len(read) == 2  # the older sessions are counted, not opened
     assert [s.run_id[:11] for s in signoffs.sessions] == ["20261101T04", "20261101T03"]
     assert signoffs.older == 3
 

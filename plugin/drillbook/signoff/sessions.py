@@ -97,10 +97,12 @@ def read_signoffs(reports: Path, shown: int = SESSIONS_SHOWN) -> Signoffs:
     copies = sorted(runs.glob(f"{prefix}*.json"), reverse=True)  # run ids begin with the time
     copies = [path for path in copies if not path.name.endswith(".signoff.json")]
     latest = _LatestSignatures.read(reports)
-    sessions = [_session(path, path.name[len(prefix) : -len(".json")], latest) for path in copies]
+    sessions = [
+        _session(path, path.name[len(prefix) : -len(".json")], latest) for path in copies[:shown]
+    ]  # only those shown are read: a history of thousands of sessions stays quick
     return Signoffs(
-        sessions=tuple(sessions[:shown]),
-        older=max(0, len(sessions) - shown),
+        sessions=tuple(sessions),
+        older=max(0, len(copies) - shown),
         problems=tuple(latest.problems),
     )
 
