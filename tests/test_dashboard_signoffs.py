@@ -138,14 +138,21 @@ def test_an_unreadable_signoff_file_is_a_note_on_its_session(reports: Path) -> N
 def test_the_page_and_the_overview_show_it(reports: Path) -> None:
     half = session(reports, "20261102T090000Z-bbbbbb", 40, PEOPLE)
     sign(half, "Ada Lovelace", "trainee")
+    changed = session(reports, "20261101T090000Z-cccccc", 50, [])
+    sign(changed, "Grace Hopper", "lead")
+    changed.write_text(changed.read_text() + "<!-- edited -->", encoding="utf-8")
     files = render_pages(gather(Workspace.discover(reports.parent, environ={}), now=NOW))
 
     assert site_problems(files) == []
     page = " ".join(check_page(files["signoff.html"]).text)
     assert "awaiting sign-off" in page and "waiting for Grace Hopper (lead)" in page
     assert "reports/runs/drill-report-20261102T090000Z-bbbbbb.html" in page
+    command = "drillbook signoff reports/runs/drill-report-20261102T090000Z-bbbbbb.html --by NAME"
+    assert command in page  # what the awaited participant runs
+    assert "changed after signing" in page
+    assert "drillbook verify reports/runs/drill-report-20261101T090000Z-cccccc.html" in page
     index = " ".join("".join(check_page(files["index.html"]).text).split())
-    assert "1 drill sessions awaiting sign-off" in index
+    assert "2 drill sessions awaiting sign-off" in index
 
 
 def test_no_sessions_is_an_empty_state(tmp_path: Path) -> None:
