@@ -21,10 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from drillbook.dashboard.data import gather
-from drillbook.dashboard.render import write_site
-from drillbook.workspace import Workspace
-from test_dashboard_support import NOW, fill_history, make_workspace
+from test_dashboard_support import build_site
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 BROWSER = next((found for name in BROWSERS if (found := shutil.which(name))), None)
@@ -164,11 +161,7 @@ class DevTools:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    files = make_workspace(tmp_path_factory.mktemp("ws") / "team")
-    fill_history(files.history)
-    out = files.root / "site"
-    write_site(gather(Workspace.discover(files.root, environ={}), now=NOW), out)
-    return out
+    return build_site(tmp_path_factory.mktemp("ws") / "team")
 
 
 @pytest.fixture(scope="module")

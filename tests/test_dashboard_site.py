@@ -20,7 +20,7 @@ from drillbook.signoff.sessions import SessionSignoff, Signature, Signoffs
 from drillbook.workspace import Workspace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_dashboard_support import NOW, check_page, fill_history, make_workspace
+from test_dashboard_support import NOW, build_site, check_page, fill_history, make_workspace
 
 # every element the templates (and the charts) write; data must never add one
 ELEMENTS = {
@@ -55,11 +55,7 @@ def site_problems(files: dict[str, str]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    files = make_workspace(tmp_path_factory.mktemp("ws") / "team")
-    fill_history(files.history)
-    out = files.root / "site"
-    write_site(gather(Workspace.discover(files.root, environ={}), now=NOW), out)
-    return out
+    return build_site(tmp_path_factory.mktemp("ws") / "team")
 
 
 def read_site(out: Path) -> dict[str, str]:

@@ -157,6 +157,20 @@ def make_workspace(
     return WorkspaceFiles(root, root / "reports" / "history.sqlite", [postmortem])
 
 
+def build_site(root: Path) -> Path:
+    """A workspace at ``root`` with a filled history, and its dashboard built in
+    ``root/site`` at NOW; the site's folder."""
+    from drillbook.dashboard.data import gather
+    from drillbook.dashboard.render import write_site
+    from drillbook.workspace import Workspace
+
+    files = make_workspace(root)
+    fill_history(files.history)
+    out = files.root / "site"
+    write_site(gather(Workspace.discover(files.root, environ={}), now=NOW), out)
+    return out
+
+
 def fill_history(path: Path) -> None:
     """Twelve nights of two drills (high-error-rate fails every third night, its last run
     included) plus one drill whose incident stayed open, and one `drillbook run` incident."""
